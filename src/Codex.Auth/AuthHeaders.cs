@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using Codex.Auth.Internal;
+
+namespace Codex.Auth;
+
+/// <summary>
+/// An immutable set of authentication headers for one credential version: the complete
+/// <c>Authorization</c> value (scheme included), the optional <c>ChatGPT-Account-ID</c> and the FedRAMP flag.
+/// </summary>
+/// <remarks>
+/// Built once per credential version and reused for every request. No public member returns the
+/// credential: serializers, <see cref="ToString"/> and debugger displays show only the scheme, the account
+/// and a short <see cref="Fingerprint"/>. The only way out is <see cref="ApplyTo"/>, which writes the headers
+/// onto an outgoing request.
+/// </remarks>
+[DebuggerDisplay("{ToString(),nq}")]
+public sealed class AuthHeaders
+{
+    private static readonly string[] s_noAccount = [];
+
+    private readonly string _authorization;
+
+    /// <summary>Creates a header set.</summary>
+    /// <param name="scheme">The authorization scheme, for example <c>Bearer</c> or <c>AgentAssertion</c>.</param>
+    /// <param name="credential">The credential that follows the scheme. Never shown by this type.</param>
+    /// <param name="accountId">The <c>ChatGPT-Account-ID</c> value, or <see langword="null"/> for none.</param>
+    /// <param name="isFedRamp">Whether to send <c>X-OpenAI-Fedramp: true</c>.</param>
+    /// <exception cref="ArgumentException">The scheme or credential is blank or contains characters not allowed in a header.</exception>
+    public AuthHeaders(string scheme, string credential, string? accountId = null, bool isFedRamp = false)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(scheme);
+        if (string.IsNullOrWhiteSpace(credential))
+        {
+            throw new ArgumentException("The credential is empty.", nameof(credential));
+        }
+
+        if (!HeaderValues.IsToken(scheme))
+        {
+            throw new ArgumentException("The scheme must be a single HTTP token such as 'Bearer'.", nameof(scheme));
+        }
+
+        if (!HeaderValues.IsSafeValue(credential))
+        {
+            // Never echo the credential itself.
+            throw new ArgumentException("The credential contains whitespace or control characters that cannot be sent in a header.", nameof(credential));
+        }
+
+        if (accountId is not null && (accountId.Length == 0 || !HeaderValues.IsSafeValue(accountId)))
+        {
+            throw new ArgumentException("The account id is empty or contains characters that cannot be sent in a header.", nameof(accountId));
+        }
+
+        Scheme = scheme;
+        AccountId = accountId;
+        IsFedRamp = isFedRamp;
+        _authorization = string.Concat(scheme, " ", credential);
+        Fingerprint = Fingerprints.Of(credential);
+    }
+
+    /// <summary>Gets the authorization scheme, for example <c>Bearer</c>.</summary>
+    public string Scheme { get; }
+
+    /// <summary>Gets the <c>ChatGPT-Account-ID</c> value, or <see langword="null"/> when none is sent.</summary>
+    public string? AccountId { get; }
+
+    /// <summary>Gets a value indicating whether <c>X-OpenAI-Fedramp: true</c> is sent.</summary>
+    public bool IsFedRamp { get; }
+
+    /// <summary>Gets a short, non-reversible fingerprint of the credential (8 hex characters of its SHA-256), for logs.</summary>
+    public string Fingerprint { get; }
+
+    /// <summary>
+    /// Writes the headers onto <paramref name="headers"/>, first removing every existing
+    /// <c>Authorization</c>, <c>ChatGPT-Account-ID</c> and <c>X-OpenAI-Fedramp</c> header.
+    /// </summary>
+    /// <param name="headers">The request headers to modify.</param>
+    public void ApplyTo(HttpRequestHeaders headers)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        headers.Remove(CodexAuthHeaderNames.Authorization);
+        headers.Remove(CodexAuthHeaderNames.AccountId);
+        headers.Remove(CodexAuthHeaderNames.FedRamp);
+        headers.TryAddWithoutValidation(CodexAuthHeaderNames.Authorization, _authorization);
+        if (AccountId is not null)
+        {
+            headers.TryAddWithoutValidation(CodexAuthHeaderNames.AccountId, AccountId);
+        }
+
+        if (IsFedRamp)
+        {
+            headers.TryAddWithoutValidation(CodexAuthHeaderNames.FedRamp, "true");
+        }
+    }
+
+    /// <summary>Determines whether this set carries the same credential as <paramref name="other"/>.</summary>
+    /// <param name="other">The other header set.</param>
+    /// <returns><see langword="true"/> when both carry the same <c>Authorization</c> value.</returns>
+    public bool HasSameCredential(AuthHeaders? other) =>
+        other is not null && (ReferenceEquals(this, other) || string.Equals(_authorization, other._authorization, StringComparison.Ordinal));
+
+    /// <summary>Returns the scheme, the credential's fingerprint and the account — never the credential.</summary>
+    /// <returns>For example <c>Bearer [3f2a9c1d] account=acct_123</c>.</returns>
+    public override string ToString() =>
+        AccountId is null
+            ? $"{Scheme} [{Fingerprint}]"
+            : $"{Scheme} [{Fingerprint}] account={AccountId}{(IsFedRamp ? " fedramp" : string.Empty)}";
+
+    /// <summary>The complete Authorization value, for code in this assembly that has to forward it.</summary>
+    internal string AuthorizationValue => _authorization;
+}

@@ -1,0 +1,56 @@
+namespace Codex.Auth;
+
+/// <summary>Why authentication failed; machine-readable companion of <see cref="CodexAuthException"/>.</summary>
+public enum CodexAuthFailureReason
+{
+    /// <summary>No credential was found in any source.</summary>
+    NotSignedIn = 0,
+
+    /// <summary>The access token has expired and could not be renewed.</summary>
+    TokenExpired,
+
+    /// <summary>The refresh token has expired; the user must sign in again.</summary>
+    RefreshTokenExpired,
+
+    /// <summary>The refresh token was already spent by someone else; the user must sign in again.</summary>
+    RefreshTokenReused,
+
+    /// <summary>The refresh token was revoked or invalidated (for example by a logout elsewhere); the user must sign in again.</summary>
+    RefreshTokenRevoked,
+
+    /// <summary>The credential store now holds a different account than the one in use.</summary>
+    AccountMismatch,
+
+    /// <summary>The credential store (auth.json) could not be parsed. It has not been modified.</summary>
+    MalformedStore,
+
+    /// <summary>A token in the store is not a well-formed JWT or lacks a required claim.</summary>
+    MalformedToken,
+
+    /// <summary>The Codex home directory (CODEX_HOME) is invalid, or the store could not be read or written.</summary>
+    StoreUnavailable,
+
+    /// <summary>Renewing the credential failed for a reason that may be temporary (network, 5xx, bad response).</summary>
+    RefreshFailed,
+
+    /// <summary>The server rejected the credential (HTTP 401) and it cannot be renewed.</summary>
+    Unauthorized,
+
+    /// <summary>The credential store is in a mode this provider cannot use.</summary>
+    UnsupportedMode,
+
+    /// <summary>The request was not sent: credentials are attached only over HTTPS (loopback excepted).</summary>
+    InsecureTransport,
+
+    /// <summary>The request was not sent: its host is not in the provider's allow-list.</summary>
+    HostNotAllowed,
+
+    /// <summary>The agent identity is invalid (bad signature, wrong issuer or audience, expired, bad key).</summary>
+    InvalidAgentIdentity,
+
+    /// <summary>Agent task registration failed.</summary>
+    TaskRegistrationFailed,
+
+    /// <summary>A sign-in flow failed or was refused.</summary>
+    SignInFailed,
+}

@@ -1,0 +1,42 @@
+using Codex.Auth.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+#pragma warning disable IDE0130 // Extension methods live in the namespace of the type they extend, as Microsoft.Extensions does.
+namespace Microsoft.Extensions.DependencyInjection;
+#pragma warning restore IDE0130
+
+/// <summary>Registers Codex.Auth with an <see cref="IServiceCollection"/>.</summary>
+public static class CodexAuthServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the options, a <see cref="TimeProvider"/> and a singleton <see cref="Codex.Auth.IAuthProvider"/> chosen by
+    /// <see cref="Codex.Auth.CodexAuthOptions.Source"/>. Every registration uses <c>TryAdd</c>: register your own
+    /// <see cref="Codex.Auth.IAuthProvider"/> first to pin one. Options are validated at start.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Configures the options.</param>
+    /// <returns>The services, for chaining.</returns>
+    /// <example>
+    /// <code>
+    /// builder.Services.AddCodexAuth(o => o.Source = CodexCredentialSource.ChatGpt);
+    /// builder.Services.AddHttpClient("codex").AddCodexAuthHandler();
+    /// </code>
+    /// </example>
+    public static IServiceCollection AddCodexAuth(this IServiceCollection services, Action<Codex.Auth.CodexAuthOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        OptionsBuilder<Codex.Auth.CodexAuthOptions> options = services.AddOptions<Codex.Auth.CodexAuthOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Codex.Auth.CodexAuthOptions>, CodexAuthOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(Codex.Auth.CodexEnvironment.Process);
+        services.TryAddSingleton<Codex.Auth.IAuthProvider>(CodexAuthProviderFactory.Create);
+        return services;
+    }
+}

@@ -1,0 +1,194 @@
+using System.Net;
+using System.Net.Http.Json;
+
+namespace Codex.Auth.Http;
+
+/// <summary>
+/// A <see cref="DelegatingHandler"/> that authenticates every attempt of a request with an <see cref="IAuthProvider"/>.
+/// </summary>
+/// <remarks>
+/// <para>For every attempt it checks the destination (HTTPS, or loopback; an allowed host), removes any
+/// caller-supplied <c>Authorization</c>, <c>ChatGPT-Account-ID</c> and <c>X-OpenAI-Fedramp</c> headers, and applies
+/// the provider's. On HTTP 401 it asks the provider to recover once and, when that is worthwhile and the request
+/// content can be sent again, disposes the 401 response and resends once with fresh headers.</para>
+/// <para>The handler holds no token state; the provider (a singleton) does, so <c>IHttpClientFactory</c> may
+/// recycle handler chains freely. When credentials are cached the handler completes synchronously up to the
+/// inner handler and allocates nothing of its own.</para>
+/// <para>Put resilience handlers <em>outside</em> this handler (register them first) so that every retry is
+/// re-authenticated.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// services.AddCodexAuth();
+/// services.AddHttpClient("codex")
+///         .AddStandardResilienceHandler().Services   // outermost: transient retries
+///         .AddHttpClient("codex").AddCodexAuthHandler(); // innermost: auth + one 401 recovery
+/// </code>
+/// </example>
+public sealed class CodexAuthHandler : DelegatingHandler
+{
+    private readonly IAuthProvider _provider;
+    private readonly string[] _allowedHosts;
+    private readonly bool _allowLoopback;
+    private readonly bool _retryOnUnauthorized;
+
+    /// <summary>Creates a handler with default rules.</summary>
+    /// <param name="provider">The credential provider.</param>
+    public CodexAuthHandler(IAuthProvider provider)
+        : this(provider, new CodexAuthHandlerOptions())
+    {
+    }
+
+    /// <summary>Creates a handler.</summary>
+    /// <param name="provider">The credential provider.</param>
+    /// <param name="options">Where credentials may be sent.</param>
+    public CodexAuthHandler(IAuthProvider provider, CodexAuthHandlerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        ArgumentNullException.ThrowIfNull(options);
+        _provider = provider;
+        var hosts = new List<string>();
+        if (options.AllowProviderBaseUrlHost && provider.BaseUrl is { } baseUrl)
+        {
+            hosts.Add(baseUrl.IdnHost);
+        }
+
+        foreach (string host in options.AllowedHosts)
+        {
+            if (!string.IsNullOrWhiteSpace(host))
+            {
+                hosts.Add(host.Trim().TrimEnd('.'));
+            }
+        }
+
+        _allowedHosts = hosts.Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        _allowLoopback = options.AllowLoopback;
+        _retryOnUnauthorized = options.RetryOnUnauthorized;
+    }
+
+    /// <inheritdoc />
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        CheckDestination(request.RequestUri);
+
+        ValueTask<AuthHeaders> pending = _provider.GetHeadersAsync(cancellationToken);
+        if (!pending.IsCompletedSuccessfully)
+        {
+            return SendAfterHeadersAsync(request, pending, cancellationToken);
+        }
+
+        AuthHeaders headers = pending.Result;
+        headers.ApplyTo(request.Headers);
+        Task<HttpResponseMessage> responseTask = base.SendAsync(request, cancellationToken);
+        if (!_retryOnUnauthorized || !_provider.SupportsRecovery)
+        {
+            return responseTask;
+        }
+
+        if (responseTask.IsCompletedSuccessfully && responseTask.Result.StatusCode != HttpStatusCode.Unauthorized)
+        {
+            return responseTask;
+        }
+
+        return RecoverIfUnauthorizedAsync(request, headers, responseTask, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        SendAsync(request, cancellationToken).GetAwaiter().GetResult();
+
+    /// <summary>Whether <paramref name="content"/> can be serialized again for a retry.</summary>
+    internal static bool CanResend(HttpContent? content) => content switch
+    {
+        null => true,
+        ByteArrayContent => true, // includes StringContent and FormUrlEncodedContent
+        ReadOnlyMemoryContent => true,
+        JsonContent => true,
+        MultipartContent multipart => multipart.All(CanResend),
+        _ => false,
+    };
+
+    private void CheckDestination(Uri? uri)
+    {
+        if (uri is null || !uri.IsAbsoluteUri)
+        {
+            throw new InvalidOperationException("The request has no absolute RequestUri; set HttpClient.BaseAddress to the provider's BaseUrl or use absolute URIs.");
+        }
+
+        bool loopback = uri.IsLoopback;
+        if (loopback && _allowLoopback)
+        {
+            return;
+        }
+
+        if (!string.Equals(uri.Scheme, Uri.UriSchemeHttps, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new CodexAuthException(
+                CodexAuthFailureReason.InsecureTransport,
+                $"Refusing to send credentials to {uri.Scheme}://{uri.Authority}: credentials are only sent over HTTPS (loopback excepted).",
+                "Use an https:// URL.");
+        }
+
+        string host = uri.IdnHost;
+        foreach (string allowed in _allowedHosts)
+        {
+            if (string.Equals(host, allowed, StringComparison.OrdinalIgnoreCase))
+            {
+                return;
+            }
+        }
+
+        throw new CodexAuthException(
+            CodexAuthFailureReason.HostNotAllowed,
+            $"Refusing to send credentials to '{uri.Host}': it is not {(_allowedHosts.Length == 0 ? "an allowed host" : "one of the allowed hosts (" + string.Join(", ", _allowedHosts) + ")")}.",
+            "Add the host to CodexAuthHandlerOptions.AllowedHosts if it should receive these credentials.");
+    }
+
+    private async Task<HttpResponseMessage> SendAfterHeadersAsync(HttpRequestMessage request, ValueTask<AuthHeaders> pending, CancellationToken cancellationToken)
+    {
+        AuthHeaders headers = await pending.ConfigureAwait(false);
+        headers.ApplyTo(request.Headers);
+        Task<HttpResponseMessage> responseTask = base.SendAsync(request, cancellationToken);
+        if (!_retryOnUnauthorized || !_provider.SupportsRecovery)
+        {
+            return await responseTask.ConfigureAwait(false);
+        }
+
+        return await RecoverIfUnauthorizedAsync(request, headers, responseTask, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<HttpResponseMessage> RecoverIfUnauthorizedAsync(
+        HttpRequestMessage request,
+        AuthHeaders sent,
+        Task<HttpResponseMessage> responseTask,
+        CancellationToken cancellationToken)
+    {
+        HttpResponseMessage response = await responseTask.ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.Unauthorized || !CanResend(request.Content))
+        {
+            return response;
+        }
+
+        bool retry;
+        try
+        {
+            retry = await _provider.RecoverAsync(sent, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+
+        if (!retry)
+        {
+            return response;
+        }
+
+        response.Dispose();
+        AuthHeaders fresh = await _provider.GetHeadersAsync(cancellationToken).ConfigureAwait(false);
+        fresh.ApplyTo(request.Headers);
+        return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+}
