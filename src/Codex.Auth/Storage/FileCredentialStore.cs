@@ -1,0 +1,224 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Codex.Auth.Storage;
+
+/// <summary>
+/// The Codex CLI's default store: <c>$CODEX_HOME/auth.json</c>. Writes are atomic (a temp file <c>.auth-XXXXXX</c>
+/// in the same directory, mode 0600, renamed over auth.json) under <c>flock(2)</c> on <c>auth.json.lock</c>;
+/// refreshes are serialized across processes with <c>flock(2)</c> on <c>auth.lock</c> — the same files and locks
+/// the Codex CLI uses. A file that cannot be parsed is never rewritten.
+/// </summary>
+/// <example>
+/// <code>
+/// var store = FileCredentialStore.FromEnvironment();     // CODEX_HOME or ~/.codex
+/// CodexAuthDocument? current = await store.LoadAsync();
+/// </code>
+/// </example>
+public sealed class FileCredentialStore : ICodexCredentialStore
+{
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> s_processLocks = new(StringComparer.Ordinal);
+
+    /// <summary>Creates a store for <c>auth.json</c> in <paramref name="codexHome"/>.</summary>
+    /// <param name="codexHome">The Codex home directory. It need not exist until the first save.</param>
+    public FileCredentialStore(string codexHome)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(codexHome);
+        Directory = Path.GetFullPath(codexHome);
+        FilePath = Path.Combine(Directory, CodexHome.AuthFileName);
+    }
+
+    /// <summary>Creates a store for the Codex home resolved from <c>CODEX_HOME</c> or <c>~/.codex</c>.</summary>
+    /// <param name="environment">The environment; defaults to the process environment.</param>
+    /// <returns>The store.</returns>
+    /// <exception cref="CodexAuthException">CODEX_HOME is set but is not an existing directory.</exception>
+    public static FileCredentialStore FromEnvironment(CodexEnvironment? environment = null) => new(CodexHome.Resolve(environment));
+
+    /// <summary>Gets the Codex home directory.</summary>
+    public string Directory { get; }
+
+    /// <summary>Gets the full path of auth.json.</summary>
+    public string FilePath { get; }
+
+    /// <inheritdoc />
+    public string Location => FilePath;
+
+    private string WriteLockPath => Path.Combine(Directory, CodexHome.WriteLockFileName);
+
+    private string RefreshLockPath => Path.Combine(Directory, CodexHome.RefreshLockFileName);
+
+    /// <inheritdoc />
+    public ValueTask<CodexAuthDocument?> LoadAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // Writers replace the file by rename, so a lock-free read sees one complete document.
+        return new ValueTask<CodexAuthDocument?>(AuthFileReader.Read(FilePath));
+    }
+
+    /// <inheritdoc />
+    public async ValueTask SaveAsync(CodexAuthDocument document, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        cancellationToken.ThrowIfCancellationRequested();
+        EnsureDirectory();
+        byte[] bytes = Encoding.UTF8.GetBytes(document.ToJson());
+        using FileLock writeLock = await FileLock.AcquireAsync(WriteLockPath, exclusive: true, cancellationToken).ConfigureAwait(false);
+        string temp = Path.Combine(Directory, ".auth-" + RandomSuffix());
+        try
+        {
+            var options = new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Share = FileShare.None,
+                Options = FileOptions.None,
+            };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            using (var stream = new FileStream(temp, options))
+            {
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, FilePath, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            throw new CodexAuthException(
+                CodexAuthFailureReason.StoreUnavailable,
+                $"The credentials file '{FilePath}' could not be written: {ex.GetType().Name}. The previous file is unchanged.",
+                $"Check that '{Directory}' is writable by you.",
+                ex);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> DeleteAsync(CancellationToken cancellationToken = default)
+    {
+        if (!System.IO.Directory.Exists(Directory))
+        {
+            return false;
+        }
+
+        using FileLock writeLock = await FileLock.AcquireAsync(WriteLockPath, exclusive: true, cancellationToken).ConfigureAwait(false);
+        if (!File.Exists(FilePath))
+        {
+            return false;
+        }
+
+        File.Delete(FilePath);
+        return true;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IAsyncDisposable> AcquireRefreshLockAsync(CancellationToken cancellationToken = default)
+    {
+        EnsureDirectory();
+
+        // Within the process a semaphore queues callers without polling; flock then excludes other processes.
+        SemaphoreSlim local = s_processLocks.GetOrAdd(RefreshLockPath, static _ => new SemaphoreSlim(1, 1));
+        await local.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            FileLock fileLock = await FileLock.AcquireAsync(RefreshLockPath, exclusive: true, cancellationToken).ConfigureAwait(false);
+            return new HeldRefreshLock(local, fileLock);
+        }
+        catch
+        {
+            local.Release();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public IDisposable Watch(Action onChanged)
+    {
+        ArgumentNullException.ThrowIfNull(onChanged);
+        if (!System.IO.Directory.Exists(Directory))
+        {
+            return NoSubscription.Instance;
+        }
+
+        var watcher = new FileSystemWatcher(Directory, CodexHome.AuthFileName)
+        {
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
+            IncludeSubdirectories = false,
+        };
+        FileSystemEventHandler handler = (_, _) => onChanged();
+        watcher.Changed += handler;
+        watcher.Created += handler;
+        watcher.Deleted += handler;
+        watcher.Renamed += (_, _) => onChanged();
+        watcher.EnableRaisingEvents = true;
+        return watcher;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"FileCredentialStore {FilePath}";
+
+    private static string RandomSuffix()
+    {
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        return RandomNumberGenerator.GetString(alphabet, 6);
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private void EnsureDirectory()
+    {
+        if (System.IO.Directory.Exists(Directory))
+        {
+            return;
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            System.IO.Directory.CreateDirectory(Directory);
+        }
+        else
+        {
+            System.IO.Directory.CreateDirectory(Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    private sealed class HeldRefreshLock(SemaphoreSlim local, FileLock fileLock) : IAsyncDisposable
+    {
+        private int _released;
+
+        public ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                fileLock.Dispose();
+                local.Release();
+            }
+
+            return default;
+        }
+    }
+
+    private sealed class NoSubscription : IDisposable
+    {
+        public static readonly NoSubscription Instance = new();
+
+        public void Dispose()
+        {
+        }
+    }
+}
