@@ -1,0 +1,557 @@
+using Codex.Auth.Diagnostics;
+using Codex.Auth.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Codex.Auth.ChatGpt;
+
+/// <summary>
+/// Authenticates with the ChatGPT sign-in in <c>auth.json</c>, as the Codex CLI does: <c>Authorization: Bearer</c>,
+/// <c>ChatGPT-Account-ID</c> and, for FedRAMP accounts, <c>X-OpenAI-Fedramp: true</c>; refresh ahead of expiry;
+/// recovery from HTTP 401; safe alongside the Codex CLI and other processes sharing the same file.
+/// </summary>
+/// <remarks>
+/// <para>The cached path reads an immutable snapshot with no lock and no allocation. Inside the refresh window
+/// (5 minutes before <c>exp</c>, at most half the token's lifetime) the current token is served while one
+/// background refresh runs under its own cancellation; past expiry, callers wait for one shared refresh.</para>
+/// <para>Every refresh holds <c>$CODEX_HOME/auth.lock</c> (<c>flock</c>) across re-read → decide → POST → write, so
+/// no two processes using this library spend the same single-use refresh token, and a refresh done meanwhile by
+/// any other process (the Codex CLI included) is adopted instead of repeated.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// using var provider = new ChatGptTokenProvider(new ChatGptTokenProviderOptions());
+/// using var client = new HttpClient(new CodexAuthHandler(provider) { InnerHandler = new SocketsHttpHandler() })
+/// {
+///     BaseAddress = new Uri("https://chatgpt.com/backend-api/codex/"),
+/// };
+/// </code>
+/// </example>
+public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
+{
+    private readonly ChatGptTokenProviderOptions _options;
+    private readonly ICodexCredentialStore _store;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly TokenRefreshClient _refreshClient;
+    private readonly HttpClient? _ownedHttpClient;
+    private readonly CancellationTokenSource _disposed = new();
+    private readonly object _gate = new();
+
+    private volatile TokenState? _state;
+    private Task<TokenState>? _refresh;
+    private IDisposable? _watch;
+    private int _storeChanged;
+    private long _nextBackgroundAttemptTicks;
+    private CodexAuthException? _lastRefreshFailure;
+
+    /// <summary>Creates a provider.</summary>
+    /// <param name="options">The options.</param>
+    /// <param name="timeProvider">The clock; defaults to <see cref="TimeProvider.System"/>.</param>
+    /// <param name="httpClient">The client for refresh requests; a private one is created when null.</param>
+    /// <param name="environment">The environment for <c>CODEX_HOME</c> and the PROTOCOL's overrides.</param>
+    /// <param name="logger">A logger; nothing it receives contains a secret.</param>
+    public ChatGptTokenProvider(
+        ChatGptTokenProviderOptions options,
+        TimeProvider? timeProvider = null,
+        HttpClient? httpClient = null,
+        CodexEnvironment? environment = null,
+        ILogger<ChatGptTokenProvider>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        environment ??= CodexEnvironment.Process;
+        _options = options;
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _store = options.Store ?? new FileCredentialStore(options.CodexHome is { Length: > 0 } home ? Storage.CodexHome.Validate(home) : Storage.CodexHome.Resolve(environment));
+        BaseUrl = options.BaseUrl ?? CodexEndpoints.ChatGptCodexBaseUrl;
+        Uri endpoint = options.RefreshTokenUrl
+            ?? (environment.GetNonBlank(CodexEnvironmentVariables.RefreshTokenUrlOverride) is { } overrideUrl
+                ? new Uri(overrideUrl, UriKind.Absolute)
+                : new Uri(CodexEndpoints.Issuer, "/oauth/token"));
+        string clientId = options.ClientId
+            ?? environment.GetNonBlank(CodexEnvironmentVariables.LoginClientId)
+            ?? CodexEndpoints.ClientId;
+        if (httpClient is null)
+        {
+            _ownedHttpClient = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+            httpClient = _ownedHttpClient;
+        }
+
+        _refreshClient = new TokenRefreshClient(httpClient, endpoint, clientId, _time, options.MaxRefreshRetries, options.RefreshRetryDelay, options.RefreshAttemptTimeout);
+        if (options.WatchStore)
+        {
+            _watch = _store.Watch(OnStoreChanged);
+        }
+    }
+
+    /// <summary>Raised when a background refresh fails; the current token is still served until it expires.</summary>
+    public event EventHandler<RefreshFailedEventArgs>? BackgroundRefreshFailed;
+
+    /// <inheritdoc />
+    public Uri BaseUrl { get; }
+
+    /// <inheritdoc />
+    public bool SupportsRecovery => true;
+
+    /// <summary>Gets the credential store this provider reads and writes.</summary>
+    public ICodexCredentialStore Store => _store;
+
+    /// <summary>Gets the token endpoint refreshes are sent to.</summary>
+    public Uri RefreshTokenUrl => _refreshClient.Endpoint;
+
+    /// <summary>Gets the last refresh failure (background or foreground), or <see langword="null"/> after a success.</summary>
+    public CodexAuthException? LastRefreshFailure => Volatile.Read(ref _lastRefreshFailure);
+
+    /// <summary>Gets the current session, or <see langword="null"/> before the credentials are first loaded.</summary>
+    public ChatGptSession? CurrentSession => _state is { } s ? ToSession(s) : null;
+
+    /// <inheritdoc />
+    public ValueTask<AuthHeaders> GetHeadersAsync(CancellationToken cancellationToken = default)
+    {
+        TokenState? state = _state;
+        if (state is not null && state.Failure is null && Volatile.Read(ref _storeChanged) == 0)
+        {
+            DateTimeOffset now = _time.GetUtcNow();
+            if (now < state.RefreshAt)
+            {
+                return new ValueTask<AuthHeaders>(state.Headers);
+            }
+
+            if (state.ExpiresAt is { } expires && now < expires)
+            {
+                StartBackgroundRefresh(state, now);
+                return new ValueTask<AuthHeaders>(state.Headers);
+            }
+        }
+
+        return GetHeadersSlowAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// First reloads the store (another process may have refreshed); if the token there is the rejected one,
+    /// refreshes once with <c>refresh_reason = unauthorized_recovery</c>. Returns <see langword="false"/> when a
+    /// refresh failed transiently, and throws <see cref="CodexAuthException"/> when the user must sign in again.
+    /// </remarks>
+    public async ValueTask<bool> RecoverAsync(AuthHeaders rejected, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rejected);
+        TokenState? state = _state;
+        if (state is { Failure: null } && !state.Headers.HasSameCredential(rejected))
+        {
+            return true;
+        }
+
+        Log.Recovering(_logger, rejected.Fingerprint);
+        state = await ReloadAsync(cancellationToken).ConfigureAwait(false);
+        if (state.Failure is not null)
+        {
+            throw state.Failure;
+        }
+
+        if (!state.Headers.HasSameCredential(rejected))
+        {
+            return true;
+        }
+
+        try
+        {
+            TokenState refreshed = await SharedRefresh(state, RefreshReason.UnauthorizedRecovery).WaitAsync(cancellationToken).ConfigureAwait(false);
+            return !refreshed.Headers.HasSameCredential(rejected);
+        }
+        catch (CodexAuthException ex) when (ex.Reason == CodexAuthFailureReason.RefreshFailed)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Loads the credentials (if not loaded yet) and returns the session, without refreshing.</summary>
+    /// <param name="cancellationToken">Cancels the load.</param>
+    /// <returns>The session.</returns>
+    /// <exception cref="CodexAuthException">Not signed in, or the store cannot be used.</exception>
+    public async ValueTask<ChatGptSession> GetSessionAsync(CancellationToken cancellationToken = default)
+    {
+        TokenState state = _state is { } s && Volatile.Read(ref _storeChanged) == 0 ? s : await ReloadAsync(cancellationToken).ConfigureAwait(false);
+        return ToSession(state);
+    }
+
+    /// <summary>
+    /// Returns the access token for handing on to a proxy or sandbox, refreshing first, in the foreground, whenever the
+    /// token is inside the refresh window or expired, so that the exported token lives as long as possible.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The token with its expiry, account and FedRAMP flag. Never the refresh token.</returns>
+    /// <exception cref="CodexAuthException">Not signed in, the sign-in can no longer be renewed, or the token is expired and could not be refreshed.</exception>
+    public async ValueTask<ExportedAccessToken> ExportAccessTokenAsync(CancellationToken cancellationToken = default)
+    {
+        TokenState state = await ReloadAsync(cancellationToken).ConfigureAwait(false);
+        if (state.Failure is not null)
+        {
+            throw state.Failure;
+        }
+
+        CodexAuthException? refreshError = null;
+        DateTimeOffset now = _time.GetUtcNow();
+        if (now >= state.RefreshAt)
+        {
+            try
+            {
+                state = await SharedRefresh(state, RefreshReason.ProactiveExpiry).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (CodexAuthException ex) when (ex.Reason == CodexAuthFailureReason.RefreshFailed && state.ExpiresAt is { } exp && _time.GetUtcNow() < exp)
+            {
+                refreshError = ex;
+            }
+        }
+
+        return new ExportedAccessToken(state.Tokens.AccessToken, state.ExpiresAt, state.Tokens.AccountId, state.Identity.IsFedRamp, refreshError);
+    }
+
+    /// <summary>Stops background work and the store watch.</summary>
+    public void Dispose()
+    {
+        if (_disposed.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _disposed.Cancel();
+        Interlocked.Exchange(ref _watch, null)?.Dispose();
+        _ownedHttpClient?.Dispose();
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => _state is { } s ? $"ChatGptTokenProvider {s.Headers} ({_store.Location})" : $"ChatGptTokenProvider ({_store.Location}, not loaded)";
+
+    internal static DateTimeOffset ComputeRefreshAt(DateTimeOffset? expires, DateTimeOffset? issuedAt, DateTimeOffset? lastRefresh, TimeSpan before, TimeSpan withoutExpiry, DateTimeOffset now)
+    {
+        if (expires is { } exp)
+        {
+            TimeSpan lead = before;
+            DateTimeOffset? start = issuedAt ?? lastRefresh;
+            if (start is { } s && exp > s)
+            {
+                TimeSpan half = (exp - s) / 2;
+                if (half < lead)
+                {
+                    lead = half;
+                }
+            }
+
+            return exp - lead;
+        }
+
+        return (lastRefresh ?? now) + withoutExpiry;
+    }
+
+    private async ValueTask<AuthHeaders> GetHeadersSlowAsync(CancellationToken cancellationToken)
+    {
+        TokenState? state = _state;
+        if (state is null || state.Failure is not null || Volatile.Read(ref _storeChanged) != 0)
+        {
+            state = await ReloadAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (state.Failure is not null)
+        {
+            throw state.Failure;
+        }
+
+        DateTimeOffset now = _time.GetUtcNow();
+        if (now < state.RefreshAt)
+        {
+            return state.Headers;
+        }
+
+        if (state.ExpiresAt is { } expires && now < expires)
+        {
+            StartBackgroundRefresh(state, now);
+            return state.Headers;
+        }
+
+        try
+        {
+            TokenState refreshed = await SharedRefresh(state, RefreshReason.ProactiveExpiry).WaitAsync(cancellationToken).ConfigureAwait(false);
+            return refreshed.Headers;
+        }
+        catch (CodexAuthException ex) when (ex.Reason == CodexAuthFailureReason.RefreshFailed && state.ExpiresAt is null)
+        {
+            // A failed proactive refresh of a token without exp keeps using the current token (PROTOCOL §4).
+            return state.Headers;
+        }
+    }
+
+    private void OnStoreChanged() => Volatile.Write(ref _storeChanged, 1);
+
+    private async ValueTask<TokenState> ReloadAsync(CancellationToken cancellationToken)
+    {
+        Volatile.Write(ref _storeChanged, 0);
+        if (_options.WatchStore && _watch is null)
+        {
+            IDisposable watch = _store.Watch(OnStoreChanged);
+            if (Interlocked.CompareExchange(ref _watch, watch, null) is not null)
+            {
+                watch.Dispose();
+            }
+        }
+
+        CodexAuthDocument? document = await _store.LoadAsync(cancellationToken).ConfigureAwait(false);
+        TokenState? current = _state;
+        if (current is not null && document is not null && current.Document.HasSameCredentials(document))
+        {
+            return current;
+        }
+
+        TokenState state = CreateState(document);
+        lock (_gate)
+        {
+            _state = state;
+        }
+
+        Log.Reloaded(_logger, _store.Location, state.Headers.Fingerprint);
+        return state;
+    }
+
+    private TokenState CreateState(CodexAuthDocument? document)
+    {
+        if (document is null)
+        {
+            throw new CodexAuthException(
+                CodexAuthFailureReason.NotSignedIn,
+                $"Not signed in: there are no credentials at {_store.Location}.",
+                CodexAuthException.SignInAgain);
+        }
+
+        if (document.Mode is not (CodexAuthMode.ChatGpt or CodexAuthMode.ChatGptAuthTokens))
+        {
+            throw new CodexAuthException(
+                CodexAuthFailureReason.UnsupportedMode,
+                $"The credentials at {_store.Location} are in '{document.AuthModeValue ?? document.Mode.ToString()}' mode, not a ChatGPT sign-in.",
+                "Run `codex login` to sign in with ChatGPT, or use the provider for that mode (CodexCredentialSource.Auto picks it).");
+        }
+
+        if (document.Tokens is not { } tokens)
+        {
+            throw new CodexAuthException(
+                CodexAuthFailureReason.NotSignedIn,
+                $"Not signed in: {_store.Location} is in ChatGPT mode but has no \"tokens\", so no Authorization can be sent.",
+                CodexAuthException.SignInAgain);
+        }
+
+        if (document.LastRefresh is not { } lastRefresh)
+        {
+            throw new CodexAuthException(
+                CodexAuthFailureReason.NotSignedIn,
+                $"Not signed in: {_store.Location} has tokens but no \"last_refresh\", so Codex sends no Authorization.",
+                CodexAuthException.SignInAgain);
+        }
+
+        ChatGptIdentity identity = tokens.IdToken.Length == 0
+            ? new ChatGptIdentity(null, null, null, null, false)
+            : ChatGptTokenClaims.ReadIdentity(tokens.IdToken);
+        (DateTimeOffset? expires, DateTimeOffset? issuedAt) = ChatGptTokenClaims.ReadTimes(tokens.AccessToken);
+        AuthHeaders headers;
+        try
+        {
+            headers = new AuthHeaders("Bearer", tokens.AccessToken, string.IsNullOrEmpty(tokens.AccountId) ? null : tokens.AccountId, identity.IsFedRamp);
+        }
+        catch (ArgumentException)
+        {
+            throw new CodexAuthException(
+                CodexAuthFailureReason.MalformedToken,
+                $"The access token or account id in {_store.Location} contains characters that cannot be sent in a header.",
+                CodexAuthException.SignInAgain);
+        }
+
+        DateTimeOffset refreshAt = ComputeRefreshAt(expires, issuedAt, lastRefresh, _options.RefreshBeforeExpiry, _options.RefreshIntervalWithoutExpiry, _time.GetUtcNow());
+        return new TokenState(document, tokens, headers, identity, expires, refreshAt);
+    }
+
+    private void StartBackgroundRefresh(TokenState state, DateTimeOffset now)
+    {
+        if (now.UtcTicks < Volatile.Read(ref _nextBackgroundAttemptTicks) || Volatile.Read(ref _refresh) is { IsCompleted: false })
+        {
+            return;
+        }
+
+        Task<TokenState> refresh = SharedRefresh(state, RefreshReason.ProactiveExpiry);
+        _ = refresh.ContinueWith(
+            static (task, self) => ((ChatGptTokenProvider)self!).OnBackgroundRefreshCompleted(task),
+            this,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    private void OnBackgroundRefreshCompleted(Task<TokenState> task)
+    {
+        if (task.IsCompletedSuccessfully || _disposed.IsCancellationRequested)
+        {
+            return;
+        }
+
+        CodexAuthException error = task.Exception?.InnerException as CodexAuthException
+            ?? new CodexAuthException(CodexAuthFailureReason.RefreshFailed, "The background refresh failed unexpectedly.", "It is retried automatically.", task.Exception?.InnerException);
+        DateTimeOffset next = _time.GetUtcNow() + _options.BackgroundRetryDelay;
+        Volatile.Write(ref _nextBackgroundAttemptTicks, next.UtcTicks);
+        Log.BackgroundRefreshFailed(_logger, error.Reason, next);
+        BackgroundRefreshFailed?.Invoke(this, new RefreshFailedEventArgs(error, next));
+    }
+
+    private Task<TokenState> SharedRefresh(TokenState basis, RefreshReason reason)
+    {
+        lock (_gate)
+        {
+            if (_refresh is { IsCompleted: false } running)
+            {
+                return running;
+            }
+
+            // Task.Run: the refresh never runs on, nor is cancelled by, a caller's context.
+            Task<TokenState> task = Task.Run(() => RefreshCoreAsync(basis, reason, _disposed.Token));
+            _refresh = task;
+            return task;
+        }
+    }
+
+    private async Task<TokenState> RefreshCoreAsync(TokenState basis, RefreshReason reason, CancellationToken cancellationToken)
+    {
+        IAsyncDisposable? held = await _store.AcquireRefreshLockAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Re-read under the lock: another process may have refreshed, signed out or signed in as someone else.
+            Volatile.Write(ref _storeChanged, 0);
+            CodexAuthDocument? document = await _store.LoadAsync(cancellationToken).ConfigureAwait(false);
+            TokenState current = CreateStateOrRemember(document, basis);
+            if (!current.Tokens.Equals(basis.Tokens))
+            {
+                Publish(current);
+                Log.Adopted(_logger, current.Headers.Fingerprint);
+                if (reason == RefreshReason.UnauthorizedRecovery || _time.GetUtcNow() < current.RefreshAt)
+                {
+                    Succeeded();
+                    return current;
+                }
+            }
+
+            TokenRefreshResult result;
+            try
+            {
+                result = await _refreshClient.RefreshAsync(current.Tokens.RefreshToken, reason, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CodexAuthException ex) when (ex.Reason == CodexAuthFailureReason.RefreshTokenReused)
+            {
+                // Someone spent the token without taking the lock (the Codex CLI POSTs before locking).
+                // Release the lock so they can write, and watch for their tokens.
+                await held.DisposeAsync().ConfigureAwait(false);
+                held = null;
+                TokenState? adopted = await WaitForRefreshByOtherAsync(current, cancellationToken).ConfigureAwait(false);
+                if (adopted is not null)
+                {
+                    Publish(adopted);
+                    Log.Adopted(_logger, adopted.Headers.Fingerprint);
+                    Succeeded();
+                    return adopted;
+                }
+
+                throw Remember(current, ex);
+            }
+            catch (CodexAuthException ex) when (ex.RequiresSignIn)
+            {
+                throw Remember(current, ex);
+            }
+            catch (CodexAuthException ex)
+            {
+                Volatile.Write(ref _lastRefreshFailure, ex);
+                throw;
+            }
+
+            DateTimeOffset now = _time.GetUtcNow();
+            CodexAuthDocument updated = current.Document.WithRefreshedTokens(result.IdToken, result.AccessToken, result.RefreshToken, now);
+            await _store.SaveAsync(updated, CancellationToken.None).ConfigureAwait(false);
+            TokenState refreshed = CreateState(updated);
+            Publish(refreshed);
+            Succeeded();
+            Log.Refreshed(_logger, reason == RefreshReason.UnauthorizedRecovery ? "unauthorized_recovery" : "proactive_expiry", refreshed.Headers.Fingerprint, refreshed.ExpiresAt);
+            return refreshed;
+        }
+        finally
+        {
+            if (held is not null)
+            {
+                await held.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private TokenState CreateStateOrRemember(CodexAuthDocument? document, TokenState basis)
+    {
+        TokenState current = CreateState(document);
+        if (basis.Tokens.AccountId is { Length: > 0 } before && current.Tokens.AccountId is { Length: > 0 } after
+            && !string.Equals(before, after, StringComparison.Ordinal))
+        {
+            var mismatch = new CodexAuthException(
+                CodexAuthFailureReason.AccountMismatch,
+                $"{_store.Location} is now signed in to another account ({after}) than the one in use ({before}).",
+                "Restart the application to use the new account, or run `codex login` to sign in to the expected one.");
+            throw Remember(basis, mismatch);
+        }
+
+        return current;
+    }
+
+    private async Task<TokenState?> WaitForRefreshByOtherAsync(TokenState spent, CancellationToken cancellationToken)
+    {
+        DateTimeOffset deadline = _time.GetUtcNow() + _options.ReusedTokenGracePeriod;
+        while (true)
+        {
+            CodexAuthDocument? document = await _store.LoadAsync(cancellationToken).ConfigureAwait(false);
+            if (document?.Tokens is { } tokens && !tokens.Equals(spent.Tokens)
+                && string.Equals(tokens.AccountId, spent.Tokens.AccountId, StringComparison.Ordinal))
+            {
+                return CreateState(document);
+            }
+
+            TimeSpan remaining = deadline - _time.GetUtcNow();
+            if (remaining <= TimeSpan.Zero)
+            {
+                return null;
+            }
+
+            await Task.Delay(remaining < TimeSpan.FromMilliseconds(100) ? remaining : TimeSpan.FromMilliseconds(100), _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private CodexAuthException Remember(TokenState state, CodexAuthException failure)
+    {
+        lock (_gate)
+        {
+            if (_state is null || _state.Tokens.Equals(state.Tokens))
+            {
+                _state = state.WithFailure(failure);
+            }
+        }
+
+        Volatile.Write(ref _lastRefreshFailure, failure);
+        Log.PermanentFailure(_logger, failure.Reason);
+        return failure;
+    }
+
+    private void Publish(TokenState state)
+    {
+        lock (_gate)
+        {
+            _state = state;
+        }
+    }
+
+    private void Succeeded()
+    {
+        Volatile.Write(ref _lastRefreshFailure, null);
+        Volatile.Write(ref _nextBackgroundAttemptTicks, 0);
+    }
+
+    private ChatGptSession ToSession(TokenState state) =>
+        new(state.Tokens.AccountId, state.Identity, state.ExpiresAt, state.Document.LastRefresh, state.RefreshAt, state.Headers.Fingerprint, _store.Location);
+}

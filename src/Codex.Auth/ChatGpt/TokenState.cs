@@ -1,0 +1,35 @@
+using Codex.Auth.Storage;
+
+namespace Codex.Auth.ChatGpt;
+
+/// <summary>An immutable snapshot of one credential version, read without locks on the hot path.</summary>
+internal sealed class TokenState
+{
+    public TokenState(CodexAuthDocument document, CodexTokens tokens, AuthHeaders headers, ChatGptIdentity identity, DateTimeOffset? expiresAt, DateTimeOffset refreshAt, CodexAuthException? failure = null)
+    {
+        Document = document;
+        Tokens = tokens;
+        Headers = headers;
+        Identity = identity;
+        ExpiresAt = expiresAt;
+        RefreshAt = refreshAt;
+        Failure = failure;
+    }
+
+    public CodexAuthDocument Document { get; }
+
+    public CodexTokens Tokens { get; }
+
+    public AuthHeaders Headers { get; }
+
+    public ChatGptIdentity Identity { get; }
+
+    public DateTimeOffset? ExpiresAt { get; }
+
+    public DateTimeOffset RefreshAt { get; }
+
+    /// <summary>A permanent failure remembered for this credential snapshot until the store changes.</summary>
+    public CodexAuthException? Failure { get; }
+
+    public TokenState WithFailure(CodexAuthException failure) => new(Document, Tokens, Headers, Identity, ExpiresAt, RefreshAt, failure);
+}
