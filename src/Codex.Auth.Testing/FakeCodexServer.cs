@@ -254,16 +254,17 @@ public sealed partial class FakeCodexServer : IAsyncDisposable
     /// (no <c>exp</c>, odd claims). The payload is used as given; nothing is added.
     /// </summary>
     /// <param name="payload">The claims.</param>
+    /// <param name="keyId">A <c>kid</c> for the header (for example <see cref="SigningKeyId"/>); none when <see langword="null"/>.</param>
     /// <returns>The compact JWT (<c>header.payload.signature</c>, base64url without padding).</returns>
     /// <example>
     /// <code>
     /// string noExp = server.MintJwt(new JsonObject { ["sub"] = "user-1" });
     /// </code>
     /// </example>
-    public string MintJwt(JsonObject payload)
+    public string MintJwt(JsonObject payload, string? keyId = null)
     {
         ArgumentNullException.ThrowIfNull(payload);
-        return _signer.Sign(payload);
+        return _signer.Sign(payload, keyId);
     }
 
     /// <summary>Returns true when the given refresh token has been revoked through <c>/oauth/revoke</c>.</summary>
@@ -323,7 +324,6 @@ public sealed partial class FakeCodexServer : IAsyncDisposable
         }
 
         _signer.Dispose();
-        DisposeAgentIdentity();
     }
 
     private static FakeAccount AccountOf(FakeSignIn signIn) =>
