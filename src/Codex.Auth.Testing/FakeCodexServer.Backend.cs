@@ -15,6 +15,7 @@ public sealed partial class FakeCodexServer
     private void MapBackendEndpoints(IEndpointRouteBuilder app)
     {
         app.MapPost("/backend-api/codex/responses", Protected(HandleResponsesAsync));
+        app.MapGet("/backend-api/codex/responses", Protected(HandleResponsesUpgradeAsync));
         app.MapGet("/backend-api/codex/models", Protected(HandleModelsAsync));
         app.MapGet("/backend-api/wham/accounts/check", Protected(HandleAccountsCheckAsync));
         app.Map("/backend-api/{**rest}", Protected(HandleBackendCatchAllAsync));
@@ -141,6 +142,10 @@ public sealed partial class FakeCodexServer
             await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
         }
     }
+
+    /// <summary>WebSocket transport is not offered: clients such as the Codex CLI then fall back to POST + SSE.</summary>
+    private static Task HandleResponsesUpgradeAsync(HttpContext context) =>
+        WriteErrorAsync(context, 426, "websocket_not_supported", "This server answers POST /responses with server-sent events only.");
 
     private static JsonObject ResponseObject(string id, string model, BackendCaller caller, string status) => new()
     {

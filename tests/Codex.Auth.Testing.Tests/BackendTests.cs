@@ -173,6 +173,19 @@ public sealed class BackendTests
     }
 
     [Fact]
+    public async Task Websocket_upgrade_of_responses_is_refused_so_clients_fall_back_to_sse()
+    {
+        await using var server = await FakeCodexServer.StartAsync();
+        using HttpClient http = Client();
+        FakeSignIn signIn = server.SignIn();
+
+        using HttpRequestMessage request = Backend(HttpMethod.Get, Under(server.CodexBaseUrl, "responses"), signIn.AccessToken, signIn.AccountId);
+        using HttpResponseMessage response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.UpgradeRequired, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Accounts_check_lists_the_signed_in_account_exactly_once()
     {
         await using var server = await FakeCodexServer.StartAsync();
