@@ -303,7 +303,7 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
             return current;
         }
 
-        TokenState state = CreateState(document);
+        TokenState state = current is null ? CreateState(document) : CreateStateOrRemember(document, current);
         lock (_gate)
         {
             _state = state;
@@ -504,6 +504,8 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
     private async Task<TokenState?> WaitForRefreshByOtherAsync(TokenState spent, CancellationToken cancellationToken)
     {
         DateTimeOffset deadline = _time.GetUtcNow() + _options.ReusedTokenGracePeriod;
+        var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using IDisposable watch = _store.Watch(() => changed.TrySetResult());
         while (true)
         {
             CodexAuthDocument? document = await _store.LoadAsync(cancellationToken).ConfigureAwait(false);
@@ -519,7 +521,13 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
                 return null;
             }
 
-            await Task.Delay(remaining < TimeSpan.FromMilliseconds(100) ? remaining : TimeSpan.FromMilliseconds(100), _time, cancellationToken).ConfigureAwait(false);
+            // Wake on a store change, or poll every 100 ms for stores that cannot be watched.
+            Task delay = Task.Delay(remaining < TimeSpan.FromMilliseconds(100) ? remaining : TimeSpan.FromMilliseconds(100), _time, cancellationToken);
+            await Task.WhenAny(delay, changed.Task).ConfigureAwait(false);
+            if (changed.Task.IsCompleted)
+            {
+                changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
         }
     }
 

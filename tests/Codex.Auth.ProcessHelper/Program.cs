@@ -1,0 +1,63 @@
+// Modes:
+//   refresh <codexHome> <tokenUrl> <backendUrl> <requests> <startFile>
+//       waits until <startFile> exists (so all processes start together), then sends <requests> requests through
+//       CodexAuthHandler + ChatGptTokenProvider and prints "status=<codes> fingerprint=<fp>".
+//   write-loop <codexHome>
+//       rewrites auth.json forever, alternating two complete documents; the test SIGKILLs it.
+using Codex.Auth;
+using Codex.Auth.ChatGpt;
+using Codex.Auth.Http;
+using Codex.Auth.Storage;
+
+switch (args[0])
+{
+    case "refresh":
+    {
+        string home = args[1];
+        var tokenUrl = new Uri(args[2]);
+        var backend = new Uri(args[3]);
+        int requests = int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture);
+        string startFile = args[5];
+        while (!File.Exists(startFile))
+        {
+            await Task.Delay(5);
+        }
+
+        using var provider = new ChatGptTokenProvider(new ChatGptTokenProviderOptions
+        {
+            CodexHome = home,
+            RefreshTokenUrl = tokenUrl,
+            BaseUrl = backend,
+            RefreshRetryDelay = TimeSpan.Zero,
+        });
+        using var client = new HttpClient(new CodexAuthHandler(provider) { InnerHandler = new SocketsHttpHandler() });
+        var codes = new List<int>();
+        for (int i = 0; i < requests; i++)
+        {
+            using HttpResponseMessage response = await client.GetAsync(new Uri(backend.AbsoluteUri.TrimEnd('/') + "/models"));
+            codes.Add((int)response.StatusCode);
+        }
+
+        AuthHeaders headers = await provider.GetHeadersAsync();
+        Console.WriteLine($"status={string.Join(",", codes)} fingerprint={headers.Fingerprint}");
+        return 0;
+    }
+
+    case "write-loop":
+    {
+        var store = new FileCredentialStore(args[1]);
+        string padding = new('x', 64 * 1024);
+        CodexAuthDocument a = CodexAuthDocument.Parse($$"""{"auth_mode":"apikey","OPENAI_API_KEY":"sk-a","pad":"{{padding}}","which":"A"}""", "a");
+        CodexAuthDocument b = CodexAuthDocument.Parse($$"""{"auth_mode":"apikey","OPENAI_API_KEY":"sk-b","pad":"{{padding}}{{padding}}","which":"B"}""", "b");
+        await store.SaveAsync(a);
+        Console.WriteLine("ready");
+        for (long i = 0; ; i++)
+        {
+            await store.SaveAsync(i % 2 == 0 ? b : a);
+        }
+    }
+
+    default:
+        Console.Error.WriteLine("unknown mode");
+        return 2;
+}
