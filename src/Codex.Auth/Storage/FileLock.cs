@@ -40,29 +40,41 @@ internal sealed partial class FileLock : IDisposable
     }
 
     /// <summary>Tries once; <see langword="null"/> when another holder has it.</summary>
+    /// <remarks>
+    /// On Unix the runtime itself emulates <see cref="FileShare"/> with <c>flock(2)</c>: opening with
+    /// <see cref="FileShare.None"/> takes <c>LOCK_EX|LOCK_NB</c> and opening with sharing takes <c>LOCK_SH|LOCK_NB</c>,
+    /// failing with a sharing violation when another holder conflicts. So the open is the attempt, and the explicit
+    /// <c>flock</c> that follows is a no-op on the same descriptor — unless the application disabled the runtime's
+    /// file locking (<c>System.IO.DisableFileLocking</c>), in which case it is what takes the lock.
+    /// </remarks>
     public static FileLock? TryAcquire(string path, bool exclusive)
     {
-        if (OperatingSystem.IsWindows())
-        {
-            try
-            {
-                var ws = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, exclusive ? FileShare.None : FileShare.Read);
-                return new FileLock(ws);
-            }
-            catch (IOException)
-            {
-                return null;
-            }
-        }
-
         var options = new FileStreamOptions
         {
             Mode = FileMode.OpenOrCreate,
             Access = FileAccess.ReadWrite,
-            Share = FileShare.ReadWrite | FileShare.Delete,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            Share = exclusive ? FileShare.None : FileShare.ReadWrite,
         };
-        var stream = new FileStream(path, options);
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        FileStream? stream;
+        try
+        {
+            stream = new FileStream(path, options);
+        }
+        catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException and not PathTooLongException)
+        {
+            return null; // held by someone else (sharing violation)
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            return new FileLock(stream);
+        }
+
         try
         {
             int fd = (int)stream.SafeFileHandle.DangerousGetHandle();
@@ -71,7 +83,7 @@ internal sealed partial class FileLock : IDisposable
                 if (Flock(fd, (exclusive ? LockExclusive : LockShared) | LockNonBlocking) == 0)
                 {
                     var result = new FileLock(stream);
-                    stream = null!;
+                    stream = null;
                     return result;
                 }
 
