@@ -1,5 +1,8 @@
 using Codex.Auth.ApiKeys;
+using Codex.Auth.ChatGpt;
+using Codex.Auth.Resolution;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Codex.Auth.DependencyInjection;
@@ -11,6 +14,8 @@ internal static class CodexAuthProviderFactory
     {
         CodexAuthOptions options = services.GetRequiredService<IOptions<CodexAuthOptions>>().Value;
         CodexEnvironment environment = services.GetRequiredService<CodexEnvironment>();
+        TimeProvider time = services.GetRequiredService<TimeProvider>();
+        ILoggerFactory? loggers = services.GetService<ILoggerFactory>();
         return options.Source switch
         {
             CodexCredentialSource.ApiKey => new ApiKeyProvider(
@@ -21,10 +26,19 @@ internal static class CodexAuthProviderFactory
                     UseOpenAIApiKeyEnvironmentVariable = options.UseOpenAIApiKeyEnvironmentVariable,
                 },
                 environment),
-            _ => throw new CodexAuthException(
-                CodexAuthFailureReason.UnsupportedMode,
-                $"Credential source '{options.Source}' is not available in this version.",
-                "Use CodexCredentialSource.ApiKey."),
+            CodexCredentialSource.ChatGpt => new ChatGptTokenProvider(
+                new ChatGptTokenProviderOptions { CodexHome = options.CodexHome },
+                time,
+                httpClient: null,
+                environment,
+                loggers?.CreateLogger<ChatGptTokenProvider>()),
+            _ => new CodexCredentialResolver(environment, time, loggers).Resolve(new CodexCredentialResolverOptions
+            {
+                ApiKey = options.ApiKey,
+                CodexHome = options.CodexHome,
+                UseOpenAIApiKeyEnvironmentVariable = options.UseOpenAIApiKeyEnvironmentVariable,
+                AllowAgentIdentity = options.Source != CodexCredentialSource.ApiKey,
+            }).Provider,
         };
     }
 }

@@ -1,0 +1,17 @@
+namespace Codex.Auth.Resolution;
+
+/// <summary>What <see cref="CodexCredentialResolver"/> may use.</summary>
+public sealed class CodexCredentialResolverOptions
+{
+    /// <summary>Gets or sets an explicit API key; when set (non-blank) it wins.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Gets or sets the Codex home directory; null resolves <c>CODEX_HOME</c> or <c>~/.codex</c>.</summary>
+    public string? CodexHome { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether <c>OPENAI_API_KEY</c> from the environment may be used (opt-in, after the store). Default <see langword="false"/>.</summary>
+    public bool UseOpenAIApiKeyEnvironmentVariable { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether agent identities and personal access tokens are considered. Default <see langword="true"/>.</summary>
+    public bool AllowAgentIdentity { get; set; } = true;
+}
