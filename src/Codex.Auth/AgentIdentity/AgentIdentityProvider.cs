@@ -217,6 +217,9 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
             // Let the next call try again (the store or the network may have been fixed).
             _ = Interlocked.CompareExchange(ref _initialization, null, completion.Task);
             completion.SetException(ex);
+
+            // Mark it observed: every waiter may have given up (cancelled), which must not raise UnobservedTaskException.
+            _ = completion.Task.Exception;
         }
     }
 

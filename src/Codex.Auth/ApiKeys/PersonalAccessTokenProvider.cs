@@ -162,6 +162,9 @@ public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
         {
             _ = Interlocked.CompareExchange(ref _initialization, null, completion.Task);
             completion.SetException(ex);
+
+            // Mark it observed: every waiter may have given up (cancelled), which must not raise UnobservedTaskException.
+            _ = completion.Task.Exception;
         }
     }
 
