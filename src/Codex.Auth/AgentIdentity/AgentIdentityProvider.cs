@@ -1,0 +1,309 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Codex.Auth.Storage;
+
+namespace Codex.Auth.AgentIdentity;
+
+/// <summary>
+/// Authenticates requests with an Ed25519 agent identity (PROTOCOL §5): <c>Authorization: AgentAssertion …</c>,
+/// <c>ChatGPT-Account-ID</c> and, for FedRAMP accounts, <c>X-OpenAI-Fedramp: true</c>.
+/// </summary>
+/// <remarks>
+/// <para>The identity comes from, first match wins: <see cref="AgentIdentityProviderOptions.Identity"/>;
+/// <c>CODEX_ACCESS_TOKEN</c> unless it is an <c>at-</c> personal access token (use
+/// <see cref="ApiKeys.PersonalAccessTokenProvider"/> for those); <c>CODEX_AGENT_IDENTITY</c>; the credential store
+/// (auth.json) in <c>agentIdentity</c> mode, which is only read. A JWT is verified (RS256 against the JWKS, issuer,
+/// audience, expiry) when it is loaded; an auth.json record object carries no JWT and is used as stored.</para>
+/// <para>On first use the provider loads the identity and, unless the record already has a <c>task_id</c>,
+/// registers a task; concurrent first callers share that one operation, and a failure is reported to each of
+/// them and retried by the next call. Afterwards the assertion is a pure function of the UTC second: it is
+/// built at most once per second and otherwise served from an immutable snapshot without locks or allocation.</para>
+/// <para>Agent identities cannot be renewed: <see cref="SupportsRecovery"/> is <see langword="false"/>, so an
+/// HTTP 401 goes back to the caller.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// using var provider = new AgentIdentityProvider(new AgentIdentityProviderOptions()); // CODEX_ACCESS_TOKEN, …, auth.json
+/// using var client = new HttpClient(new CodexAuthHandler(provider) { InnerHandler = new HttpClientHandler() })
+/// {
+///     BaseAddress = new Uri(provider.BaseUrl + "/"),
+/// };
+/// AgentIdentityInfo me = await provider.GetIdentityAsync();
+/// Console.WriteLine($"agent {me.AgentRuntimeId} for account {me.AccountId}");
+/// </code>
+/// </example>
+public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
+{
+    internal const string Remediation =
+        "Supply a valid agent identity (CODEX_ACCESS_TOKEN, or auth.json in agentIdentity mode) issued for this account.";
+
+    private readonly AgentIdentityProviderOptions _options;
+    private readonly CodexEnvironment _environment;
+    private readonly TimeProvider _time;
+    private readonly HttpClient _http;
+    private readonly bool _ownsHttpClient;
+    private readonly AgentIdentityJwtVerifier _verifier;
+    private readonly AgentTaskRegistrar _registrar;
+
+    private HeaderSnapshot? _snapshot;
+    private State? _state;
+    private Task<State>? _initialization;
+
+    /// <summary>Creates a provider.</summary>
+    /// <param name="options">Where to find the identity and which services to use.</param>
+    /// <param name="httpClient">
+    /// The client for the provider's own calls (JWKS, task registration); not disposed by the provider.
+    /// <see langword="null"/> creates one that the provider owns. It must not carry a <see cref="Http.CodexAuthHandler"/>.
+    /// </param>
+    /// <param name="timeProvider">The clock for assertions, expiry and retry delays; defaults to <see cref="TimeProvider.System"/>.</param>
+    /// <param name="environment">The environment to read; defaults to the process environment.</param>
+    /// <exception cref="CodexAuthException">An endpoint override in the environment is not a URL.</exception>
+    public AgentIdentityProvider(
+        AgentIdentityProviderOptions options,
+        HttpClient? httpClient = null,
+        TimeProvider? timeProvider = null,
+        CodexEnvironment? environment = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _environment = environment ?? CodexEnvironment.Process;
+        _time = timeProvider ?? TimeProvider.System;
+        _ownsHttpClient = httpClient is null;
+        _http = httpClient ?? new HttpClient();
+        BaseUrl = options.BaseUrl ?? CodexEndpoints.ChatGptCodexBaseUrl;
+
+        Uri jwksBase = options.JwksBaseUrl
+            ?? AgentIdentityEndpoints.FromEnvironment(_environment, CodexEnvironmentVariables.AgentIdentityJwksBaseUrl)
+            ?? AgentIdentityEndpoints.DefaultJwksBaseUrl;
+        AuthApiBaseUrl = options.AuthApiBaseUrl
+            ?? AgentIdentityEndpoints.FromEnvironment(_environment, CodexEnvironmentVariables.AgentIdentityAuthApiBaseUrl)
+            ?? AgentIdentityEndpoints.DefaultAuthApiBaseUrl;
+        JwksUrl = AgentIdentityEndpoints.JwksUrl(jwksBase);
+        _verifier = new AgentIdentityJwtVerifier(_http, JwksUrl, _time);
+        _registrar = new AgentTaskRegistrar(_http, AuthApiBaseUrl, _time, options.RegistrationRetryDelay, options.RegistrationAttemptTimeout);
+    }
+
+    /// <inheritdoc />
+    public Uri BaseUrl { get; }
+
+    /// <summary>Gets the JWKS URL JWTs are verified against.</summary>
+    public Uri JwksUrl { get; }
+
+    /// <summary>Gets the accounts API base URL used for task registration.</summary>
+    public Uri AuthApiBaseUrl { get; }
+
+    /// <inheritdoc />
+    /// <remarks>Always <see langword="false"/>: an agent identity cannot be renewed.</remarks>
+    public bool SupportsRecovery => false;
+
+    /// <summary>Gets the identity once it has been loaded and its task registered; otherwise <see langword="null"/>.</summary>
+    public AgentIdentityInfo? Identity => Volatile.Read(ref _state)?.Info;
+
+    /// <inheritdoc />
+    public ValueTask<AuthHeaders> GetHeadersAsync(CancellationToken cancellationToken = default)
+    {
+        long second = _time.GetUtcNow().ToUnixTimeSeconds();
+        HeaderSnapshot? snapshot = Volatile.Read(ref _snapshot);
+        if (snapshot is not null && snapshot.Second == second)
+        {
+            return new ValueTask<AuthHeaders>(snapshot.Headers);
+        }
+
+        State? state = Volatile.Read(ref _state);
+        if (state is not null)
+        {
+            return new ValueTask<AuthHeaders>(BuildHeaders(state, second));
+        }
+
+        return GetHeadersSlowAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Always <see langword="false"/>: an HTTP 401 is returned to the caller.</remarks>
+    public ValueTask<bool> RecoverAsync(AuthHeaders rejected, CancellationToken cancellationToken = default) => new(false);
+
+    /// <summary>Loads the identity and registers its task if that has not happened yet, and describes it.</summary>
+    /// <param name="cancellationToken">Cancels the wait (not the shared load).</param>
+    /// <returns>The identity, without secrets.</returns>
+    /// <exception cref="CodexAuthException">No usable identity, or task registration failed.</exception>
+    public async ValueTask<AgentIdentityInfo> GetIdentityAsync(CancellationToken cancellationToken = default)
+    {
+        State state = Volatile.Read(ref _state) ?? await InitializeAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        return state.Info;
+    }
+
+    /// <summary>Disposes the HTTP client when the provider created it.</summary>
+    public void Dispose()
+    {
+        if (_ownsHttpClient)
+        {
+            _http.Dispose();
+        }
+    }
+
+    /// <summary>Describes the provider without secrets.</summary>
+    /// <returns>For example <c>AgentIdentityProvider agent rt_1 account=acct_1 task=task_1</c>.</returns>
+    public override string ToString() =>
+        Identity is { } i
+            ? $"AgentIdentityProvider agent {i.AgentRuntimeId} account={i.AccountId} task={i.TaskId} from {i.Source}"
+            : "AgentIdentityProvider (not loaded)";
+
+    private async ValueTask<AuthHeaders> GetHeadersSlowAsync(CancellationToken cancellationToken)
+    {
+        State state = await InitializeAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        return BuildHeaders(state, _time.GetUtcNow().ToUnixTimeSeconds());
+    }
+
+    private AuthHeaders BuildHeaders(State state, long second)
+    {
+        AgentIdentityCredential c = state.Credential;
+        string credential = AgentAssertion.BuildCredential(c.Key, c.RuntimeId, state.Info.TaskId, AgentAssertion.FormatTimestamp(second));
+        var headers = new AuthHeaders(AgentAssertion.Scheme, credential, c.AccountId, c.IsFedRamp);
+        Volatile.Write(ref _snapshot, new HeaderSnapshot(second, headers));
+        return headers;
+    }
+
+    private Task<State> InitializeAsync()
+    {
+        Task<State>? existing = Volatile.Read(ref _initialization);
+        if (existing is not null)
+        {
+            return existing;
+        }
+
+        var completion = new TaskCompletionSource<State>(TaskCreationOptions.RunContinuationsAsynchronously);
+        existing = Interlocked.CompareExchange(ref _initialization, completion.Task, null);
+        if (existing is not null)
+        {
+            return existing;
+        }
+
+        _ = RunInitializationAsync(completion);
+        return completion.Task;
+    }
+
+    private async Task RunInitializationAsync(TaskCompletionSource<State> completion)
+    {
+        try
+        {
+            // The shared load is not cancelled by any one caller; the HTTP calls have their own time limits.
+            AgentIdentityCredential credential = await LoadCredentialAsync(CancellationToken.None).ConfigureAwait(false);
+            string taskId = credential.TaskId ?? await _registrar.RegisterAsync(credential, CancellationToken.None).ConfigureAwait(false);
+            var info = new AgentIdentityInfo(
+                credential.RuntimeId,
+                credential.AccountId,
+                credential.ChatGptUserId,
+                credential.Email,
+                credential.PlanType,
+                credential.IsFedRamp,
+                taskId,
+                credential.ExpiresAt,
+                credential.Source);
+            var state = new State(credential, info);
+            try
+            {
+                _ = BuildHeaders(state, _time.GetUtcNow().ToUnixTimeSeconds());
+            }
+            catch (ArgumentException)
+            {
+                throw AgentIdentityCredential.Malformed(credential.Source, "its account id cannot be sent in an HTTP header");
+            }
+
+            Volatile.Write(ref _state, state);
+            completion.SetResult(state);
+        }
+        catch (Exception ex)
+        {
+            // Let the next call try again (the store or the network may have been fixed).
+            _ = Interlocked.CompareExchange(ref _initialization, null, completion.Task);
+            completion.SetException(ex);
+
+            // Mark it observed: every waiter may have given up (cancelled), which must not raise UnobservedTaskException.
+            _ = completion.Task.Exception;
+        }
+    }
+
+    private async Task<AgentIdentityCredential> LoadCredentialAsync(CancellationToken cancellationToken)
+    {
+        var tried = new List<string>();
+        if (!string.IsNullOrWhiteSpace(_options.Identity))
+        {
+            return await FromTextAsync(_options.Identity.Trim(), "options", cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_options.UseEnvironment)
+        {
+            string? accessToken = _environment.GetNonBlank(CodexEnvironmentVariables.CodexAccessToken);
+            if (accessToken is not null && !accessToken.StartsWith("at-", StringComparison.Ordinal))
+            {
+                return await FromTextAsync(accessToken, CodexEnvironmentVariables.CodexAccessToken, cancellationToken).ConfigureAwait(false);
+            }
+
+            tried.Add(accessToken is null ? CodexEnvironmentVariables.CodexAccessToken : $"{CodexEnvironmentVariables.CodexAccessToken} (holds a personal access token)");
+            if (_environment.GetNonBlank(CodexEnvironmentVariables.CodexAgentIdentity) is { } legacy)
+            {
+                return await FromTextAsync(legacy, CodexEnvironmentVariables.CodexAgentIdentity, cancellationToken).ConfigureAwait(false);
+            }
+
+            tried.Add(CodexEnvironmentVariables.CodexAgentIdentity);
+        }
+
+        if (_options.UseCredentialStore)
+        {
+            ICodexCredentialStore store = _options.CredentialStore ?? FileCredentialStore.FromEnvironment(_environment);
+            CodexAuthDocument? document = await store.LoadAsync(cancellationToken).ConfigureAwait(false);
+            if (document is { Mode: CodexAuthMode.AgentIdentity })
+            {
+                return document.AgentIdentity switch
+                {
+                    JsonValue v when v.TryGetValue(out string? jwt) && !string.IsNullOrWhiteSpace(jwt) =>
+                        await FromJwtAsync(jwt.Trim(), store.Location, cancellationToken).ConfigureAwait(false),
+                    JsonObject record => AgentIdentityCredential.FromClaims(record, store.Location, expiresAt: null),
+                    _ => throw AgentIdentityCredential.Malformed(store.Location, "\"agent_identity\" is neither a JWT string nor a record object"),
+                };
+            }
+
+            tried.Add(document is null ? $"{store.Location} (none)" : $"{store.Location} (mode {document.Mode}, not agentIdentity)");
+        }
+
+        throw new CodexAuthException(
+            CodexAuthFailureReason.NotSignedIn,
+            $"No agent identity was found (tried: {(tried.Count == 0 ? "no sources are enabled" : string.Join(", ", tried))}).",
+            "Set CODEX_ACCESS_TOKEN to the agent identity, or store it in auth.json in agentIdentity mode.");
+    }
+
+    private async Task<AgentIdentityCredential> FromTextAsync(string text, string source, CancellationToken cancellationToken)
+    {
+        if (!text.StartsWith('{'))
+        {
+            return await FromJwtAsync(text, source, cancellationToken).ConfigureAwait(false);
+        }
+
+        JsonObject record;
+        try
+        {
+            record = JsonNode.Parse(text) as JsonObject ?? throw AgentIdentityCredential.Malformed(source, "it is not a JSON object");
+        }
+        catch (JsonException)
+        {
+            throw AgentIdentityCredential.Malformed(source, "it is neither a JWT nor a JSON record");
+        }
+
+        return AgentIdentityCredential.FromClaims(record, source, expiresAt: null);
+    }
+
+    private async Task<AgentIdentityCredential> FromJwtAsync(string jwt, string source, CancellationToken cancellationToken)
+    {
+        (JsonObject claims, DateTimeOffset expiresAt) = await _verifier.VerifyAsync(jwt, source, cancellationToken).ConfigureAwait(false);
+        return AgentIdentityCredential.FromClaims(claims, source, expiresAt);
+    }
+
+    private sealed record State(AgentIdentityCredential Credential, AgentIdentityInfo Info);
+
+    private sealed class HeaderSnapshot(long second, AuthHeaders headers)
+    {
+        public long Second { get; } = second;
+
+        public AuthHeaders Headers { get; } = headers;
+    }
+}

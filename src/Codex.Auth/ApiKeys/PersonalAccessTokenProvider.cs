@@ -1,0 +1,299 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Codex.Auth.AgentIdentity;
+using Codex.Auth.Internal;
+using Codex.Auth.Storage;
+
+namespace Codex.Auth.ApiKeys;
+
+/// <summary>
+/// Authenticates requests with a personal access token (<c>at-…</c>, PROTOCOL §6): <c>Authorization: Bearer at-…</c>,
+/// <c>ChatGPT-Account-ID</c> and, for FedRAMP accounts, <c>X-OpenAI-Fedramp: true</c>.
+/// </summary>
+/// <remarks>
+/// <para>The token comes from, first match wins: <see cref="PersonalAccessTokenProviderOptions.Token"/>;
+/// <c>CODEX_ACCESS_TOKEN</c> when it starts with <c>at-</c>; the credential store (auth.json) in
+/// <c>personalAccessToken</c> mode, which is only read.</para>
+/// <para>On first use the provider asks <c>whoami</c> which account the token belongs to (concurrent first callers
+/// share that one call; a failure is retried by the next call) and then serves one cached header set. Tokens are
+/// not refreshed and an HTTP 401 goes back to the caller (<see cref="SupportsRecovery"/> is <see langword="false"/>).</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// using var provider = PersonalAccessTokenProvider.FromToken(Environment.GetEnvironmentVariable("MY_CODEX_PAT")!);
+/// using var client = new HttpClient(new CodexAuthHandler(provider) { InnerHandler = new HttpClientHandler() });
+/// PersonalAccessTokenInfo me = await provider.GetIdentityAsync();
+/// </code>
+/// </example>
+public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
+{
+    /// <summary>The prefix of a personal access token.</summary>
+    public const string TokenPrefix = "at-";
+
+    private const string NewTokenRemediation =
+        "Create a new personal access token for your ChatGPT account and set CODEX_ACCESS_TOKEN to it.";
+
+    private readonly PersonalAccessTokenProviderOptions _options;
+    private readonly CodexEnvironment _environment;
+    private readonly HttpClient _http;
+    private readonly bool _ownsHttpClient;
+    private State? _state;
+    private Task<State>? _initialization;
+
+    /// <summary>Creates a provider.</summary>
+    /// <param name="options">Where to find the token.</param>
+    /// <param name="httpClient">The client for <c>whoami</c>; not disposed by the provider. <see langword="null"/> creates one the provider owns.</param>
+    /// <param name="environment">The environment to read; defaults to the process environment.</param>
+    public PersonalAccessTokenProvider(PersonalAccessTokenProviderOptions options, HttpClient? httpClient = null, CodexEnvironment? environment = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(options.AuthApiBaseUrl);
+        _options = options;
+        _environment = environment ?? CodexEnvironment.Process;
+        _ownsHttpClient = httpClient is null;
+        _http = httpClient ?? new HttpClient();
+        BaseUrl = options.BaseUrl ?? CodexEndpoints.ChatGptCodexBaseUrl;
+        WhoAmIUrl = AgentIdentityEndpoints.WhoAmIUrl(options.AuthApiBaseUrl);
+    }
+
+    /// <summary>Creates a provider for an explicit token (no environment, no store).</summary>
+    /// <param name="token">The token, <c>at-…</c>.</param>
+    /// <param name="httpClient">The client for <c>whoami</c>, or <see langword="null"/>.</param>
+    /// <returns>The provider.</returns>
+    public static PersonalAccessTokenProvider FromToken(string token, HttpClient? httpClient = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(token);
+        return new PersonalAccessTokenProvider(
+            new PersonalAccessTokenProviderOptions { Token = token, UseEnvironment = false, UseCredentialStore = false },
+            httpClient);
+    }
+
+    /// <summary>Determines whether <paramref name="value"/> is a personal access token rather than an agent-identity JWT.</summary>
+    /// <param name="value">A <c>CODEX_ACCESS_TOKEN</c> value.</param>
+    /// <returns><see langword="true"/> when, trimmed, it starts with <c>at-</c>.</returns>
+    public static bool IsPersonalAccessToken(string? value) =>
+        value is not null && value.AsSpan().Trim().StartsWith(TokenPrefix, StringComparison.Ordinal);
+
+    /// <inheritdoc />
+    public Uri BaseUrl { get; }
+
+    /// <summary>Gets the <c>whoami</c> URL.</summary>
+    public Uri WhoAmIUrl { get; }
+
+    /// <inheritdoc />
+    /// <remarks>Always <see langword="false"/>: a personal access token cannot be renewed.</remarks>
+    public bool SupportsRecovery => false;
+
+    /// <summary>Gets who the token belongs to, once <c>whoami</c> has answered; otherwise <see langword="null"/>.</summary>
+    public PersonalAccessTokenInfo? Identity => Volatile.Read(ref _state)?.Info;
+
+    /// <inheritdoc />
+    public ValueTask<AuthHeaders> GetHeadersAsync(CancellationToken cancellationToken = default)
+    {
+        State? state = Volatile.Read(ref _state);
+        return state is not null ? new ValueTask<AuthHeaders>(state.Headers) : GetHeadersSlowAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Always <see langword="false"/>: an HTTP 401 is returned to the caller.</remarks>
+    public ValueTask<bool> RecoverAsync(AuthHeaders rejected, CancellationToken cancellationToken = default) => new(false);
+
+    /// <summary>Asks <c>whoami</c> if that has not happened yet, and describes the token's owner.</summary>
+    /// <param name="cancellationToken">Cancels the wait (not the shared call).</param>
+    /// <returns>The owner, without secrets.</returns>
+    /// <exception cref="CodexAuthException">No token, or <c>whoami</c> failed.</exception>
+    public async ValueTask<PersonalAccessTokenInfo> GetIdentityAsync(CancellationToken cancellationToken = default)
+    {
+        State state = Volatile.Read(ref _state) ?? await InitializeAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        return state.Info;
+    }
+
+    /// <summary>Disposes the HTTP client when the provider created it.</summary>
+    public void Dispose()
+    {
+        if (_ownsHttpClient)
+        {
+            _http.Dispose();
+        }
+    }
+
+    /// <summary>Describes the provider without secrets.</summary>
+    /// <returns>For example <c>PersonalAccessTokenProvider Bearer [3f2a9c1d] account=acct_1</c>.</returns>
+    public override string ToString() =>
+        Volatile.Read(ref _state) is { } s ? $"PersonalAccessTokenProvider {s.Headers} from {s.Info.Source}" : "PersonalAccessTokenProvider (not resolved)";
+
+    private async ValueTask<AuthHeaders> GetHeadersSlowAsync(CancellationToken cancellationToken)
+    {
+        State state = await InitializeAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        return state.Headers;
+    }
+
+    private Task<State> InitializeAsync()
+    {
+        Task<State>? existing = Volatile.Read(ref _initialization);
+        if (existing is not null)
+        {
+            return existing;
+        }
+
+        var completion = new TaskCompletionSource<State>(TaskCreationOptions.RunContinuationsAsynchronously);
+        existing = Interlocked.CompareExchange(ref _initialization, completion.Task, null);
+        if (existing is not null)
+        {
+            return existing;
+        }
+
+        _ = RunInitializationAsync(completion);
+        return completion.Task;
+    }
+
+    private async Task RunInitializationAsync(TaskCompletionSource<State> completion)
+    {
+        try
+        {
+            (string token, string source) = await FindTokenAsync(CancellationToken.None).ConfigureAwait(false);
+            State state = await WhoAmIAsync(token, source, CancellationToken.None).ConfigureAwait(false);
+            Volatile.Write(ref _state, state);
+            completion.SetResult(state);
+        }
+        catch (Exception ex)
+        {
+            _ = Interlocked.CompareExchange(ref _initialization, null, completion.Task);
+            completion.SetException(ex);
+
+            // Mark it observed: every waiter may have given up (cancelled), which must not raise UnobservedTaskException.
+            _ = completion.Task.Exception;
+        }
+    }
+
+    private async Task<(string Token, string Source)> FindTokenAsync(CancellationToken cancellationToken)
+    {
+        var tried = new List<string>();
+        if (!string.IsNullOrWhiteSpace(_options.Token))
+        {
+            return (_options.Token.Trim(), "options");
+        }
+
+        if (_options.UseEnvironment)
+        {
+            if (_environment.GetNonBlank(CodexEnvironmentVariables.CodexAccessToken) is { } value && IsPersonalAccessToken(value))
+            {
+                return (value, CodexEnvironmentVariables.CodexAccessToken);
+            }
+
+            tried.Add(CodexEnvironmentVariables.CodexAccessToken);
+        }
+
+        if (_options.UseCredentialStore)
+        {
+            ICodexCredentialStore store = _options.CredentialStore ?? FileCredentialStore.FromEnvironment(_environment);
+            CodexAuthDocument? document = await store.LoadAsync(cancellationToken).ConfigureAwait(false);
+            if (document is { Mode: CodexAuthMode.PersonalAccessToken, PersonalAccessToken: { } stored } && !string.IsNullOrWhiteSpace(stored))
+            {
+                return (stored.Trim(), store.Location);
+            }
+
+            tried.Add($"{store.Location} in personalAccessToken mode");
+        }
+
+        throw new CodexAuthException(
+            CodexAuthFailureReason.NotSignedIn,
+            $"No personal access token was found (tried: {(tried.Count == 0 ? "no sources are enabled" : string.Join(", ", tried))}).",
+            "Set CODEX_ACCESS_TOKEN to a personal access token (at-…).");
+    }
+
+    private async Task<State> WhoAmIAsync(string token, string source, CancellationToken cancellationToken)
+    {
+        if (!HeaderValues.IsSafeValue(token))
+        {
+            throw new CodexAuthException(
+                CodexAuthFailureReason.MalformedToken,
+                $"The personal access token from {source} contains whitespace or control characters.",
+                NewTokenRemediation);
+        }
+
+        if (!AgentIdentityEndpoints.IsSecureOrLoopback(WhoAmIUrl))
+        {
+            throw new CodexAuthException(
+                CodexAuthFailureReason.InsecureTransport,
+                $"The personal access token was not sent: {WhoAmIUrl.GetLeftPart(UriPartial.Authority)} is neither HTTPS nor loopback.",
+                "Use an https:// accounts API base URL.");
+        }
+
+        string fingerprint = Fingerprints.Of(token);
+        byte[] body;
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, WhoAmIUrl);
+            request.Headers.TryAddWithoutValidation(CodexAuthHeaderNames.Authorization, "Bearer " + token);
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            using HttpResponseMessage response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+            {
+                throw new CodexAuthException(
+                    CodexAuthFailureReason.Unauthorized,
+                    $"The personal access token [{fingerprint}] from {source} was rejected (HTTP {(int)response.StatusCode}): it is invalid, expired or revoked.",
+                    NewTokenRemediation);
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                throw WhoAmIFailed($"the server answered HTTP {(int)response.StatusCode}", null);
+            }
+
+            body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw WhoAmIFailed("it could not be reached", ex);
+        }
+        catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw WhoAmIFailed("the request timed out", ex);
+        }
+
+        JsonObject? root;
+        try
+        {
+            root = JsonNode.Parse(body) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            root = null;
+        }
+
+        if (root is null)
+        {
+            throw WhoAmIFailed("the response is not a JSON object", null);
+        }
+
+        string accountId = StringOf(root, "chatgpt_account_id") is { Length: > 0 } a && HeaderValues.IsSafeValue(a)
+            ? a
+            : throw WhoAmIFailed("the response has no usable \"chatgpt_account_id\"", null);
+        bool isFedRamp = root["chatgpt_account_is_fedramp"] is JsonValue f && f.TryGetValue(out bool b) && b;
+        string? email = StringOf(root, "email");
+        var info = new PersonalAccessTokenInfo(
+            accountId,
+            StringOf(root, "chatgpt_user_id"),
+            string.IsNullOrEmpty(email) ? null : email,
+            StringOf(root, "chatgpt_plan_type"),
+            isFedRamp,
+            fingerprint,
+            source);
+        return new State(new AuthHeaders("Bearer", token, accountId, isFedRamp), info);
+    }
+
+    private static string? StringOf(JsonObject obj, string name) =>
+        obj[name] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
+
+    private CodexAuthException WhoAmIFailed(string what, Exception? inner) =>
+        new(
+            CodexAuthFailureReason.RefreshFailed,
+            $"Looking up the personal access token's account at {WhoAmIUrl} failed: {what}.",
+            "Check network access to the accounts API and try again.",
+            inner);
+
+    private sealed record State(AuthHeaders Headers, PersonalAccessTokenInfo Info);
+}
