@@ -12,6 +12,9 @@ public enum CodexCredentialSource
     /// <summary>ChatGPT sign-in tokens from the credential store.</summary>
     ChatGpt,
 
-    /// <summary>An agent identity or a personal access token.</summary>
+    /// <summary>An agent identity (<c>CODEX_ACCESS_TOKEN</c> / <c>CODEX_AGENT_IDENTITY</c>, or auth.json in <c>agentIdentity</c> mode); a personal access token when the value starts with <c>at-</c>.</summary>
     AgentIdentity,
+
+    /// <summary>A personal access token (<c>at-…</c>).</summary>
+    PersonalAccessToken,
 }

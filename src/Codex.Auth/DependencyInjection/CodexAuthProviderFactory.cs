@@ -32,13 +32,27 @@ internal static class CodexAuthProviderFactory
                 httpClient: null,
                 environment,
                 loggers?.CreateLogger<ChatGptTokenProvider>()),
+            CodexCredentialSource.AgentIdentity or CodexCredentialSource.PersonalAccessToken => CreateAgent(options, environment, time),
             _ => new CodexCredentialResolver(environment, time, loggers).Resolve(new CodexCredentialResolverOptions
             {
                 ApiKey = options.ApiKey,
                 CodexHome = options.CodexHome,
                 UseOpenAIApiKeyEnvironmentVariable = options.UseOpenAIApiKeyEnvironmentVariable,
-                AllowAgentIdentity = options.Source != CodexCredentialSource.ApiKey,
             }).Provider,
         };
+    }
+
+    private static IAuthProvider CreateAgent(CodexAuthOptions options, CodexEnvironment environment, TimeProvider time)
+    {
+        string? value = environment.GetNonBlank(CodexEnvironmentVariables.CodexAccessToken) ?? environment.GetNonBlank(CodexEnvironmentVariables.CodexAgentIdentity);
+        if (value is not null)
+        {
+            return new CodexCredentialResolver(environment, time).CreateAccessTokenProvider(value);
+        }
+
+        var store = new Storage.FileCredentialStore(options.CodexHome is { Length: > 0 } home ? Storage.CodexHome.Validate(home) : Storage.CodexHome.Resolve(environment));
+        return options.Source == CodexCredentialSource.PersonalAccessToken
+            ? new PersonalAccessTokenProvider(new PersonalAccessTokenProviderOptions { CredentialStore = store }, environment: environment)
+            : new AgentIdentity.AgentIdentityProvider(new AgentIdentity.AgentIdentityProviderOptions { CredentialStore = store }, null, time, environment);
     }
 }

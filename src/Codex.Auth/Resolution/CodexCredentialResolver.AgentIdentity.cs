@@ -1,19 +1,49 @@
+using System.Diagnostics.CodeAnalysis;
+using Codex.Auth.AgentIdentity;
+using Codex.Auth.ApiKeys;
 using Codex.Auth.Storage;
 
 namespace Codex.Auth.Resolution;
 
-/// <summary>Agent identity and personal access token sources (filled in when those providers exist).</summary>
+/// <summary>Agent identity and personal access token sources.</summary>
 public sealed partial class CodexCredentialResolver
 {
-    private static bool TryAccessToken([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ResolvedCredential? credential)
+    /// <summary>Creates the provider for a <c>CODEX_ACCESS_TOKEN</c>-style value: <c>at-…</c> is a personal access token, anything else an agent identity.</summary>
+    /// <param name="value">The token.</param>
+    /// <returns>The provider.</returns>
+    public IAuthProvider CreateAccessTokenProvider(string value)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(value);
+        value = value.Trim();
+        return PersonalAccessTokenProvider.IsPersonalAccessToken(value)
+            ? new PersonalAccessTokenProvider(new PersonalAccessTokenProviderOptions { Token = value, UseEnvironment = false, UseCredentialStore = false }, environment: _environment)
+            : new AgentIdentityProvider(new AgentIdentityProviderOptions { Identity = value, UseEnvironment = false, UseCredentialStore = false }, null, _time, _environment);
+    }
+
+    private bool TryAccessToken([NotNullWhen(true)] out ResolvedCredential? credential)
+    {
+        foreach (string name in (ReadOnlySpan<string>)[CodexEnvironmentVariables.CodexAccessToken, CodexEnvironmentVariables.CodexAgentIdentity])
+        {
+            if (_environment.GetNonBlank(name) is { } value)
+            {
+                CodexCredentialSource kind = PersonalAccessTokenProvider.IsPersonalAccessToken(value) ? CodexCredentialSource.PersonalAccessToken : CodexCredentialSource.AgentIdentity;
+                credential = new ResolvedCredential(CreateAccessTokenProvider(value), kind, name);
+                return true;
+            }
+        }
+
         credential = null;
         return false;
     }
 
-    private static ResolvedCredential? FromStoreAgentIdentity(CodexAuthDocument document, FileCredentialStore store) =>
-        throw new CodexAuthException(
-            CodexAuthFailureReason.UnsupportedMode,
-            $"{store.FilePath} is in '{document.Mode}' mode, which this build cannot use yet.",
-            "Set CODEX_API_KEY or run `codex login`.");
+    private ResolvedCredential FromStoreAgentIdentity(CodexAuthDocument document, FileCredentialStore store) =>
+        document.Mode == CodexAuthMode.PersonalAccessToken
+            ? new ResolvedCredential(
+                new PersonalAccessTokenProvider(new PersonalAccessTokenProviderOptions { UseEnvironment = false, CredentialStore = store }, environment: _environment),
+                CodexCredentialSource.PersonalAccessToken,
+                store.FilePath)
+            : new ResolvedCredential(
+                new AgentIdentityProvider(new AgentIdentityProviderOptions { UseEnvironment = false, CredentialStore = store }, null, _time, _environment),
+                CodexCredentialSource.AgentIdentity,
+                store.FilePath);
 }

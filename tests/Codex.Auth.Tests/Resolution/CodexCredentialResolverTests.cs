@@ -50,6 +50,38 @@ public sealed class CodexCredentialResolverTests : IDisposable
         Assert.Equal(ChatGptJson, File.ReadAllText(_home.File("auth.json")));
     }
 
+    [Theory]
+    [InlineData("CODEX_ACCESS_TOKEN", "at-personal-token", typeof(PersonalAccessTokenProvider), CodexCredentialSource.PersonalAccessToken)]
+    [InlineData("CODEX_ACCESS_TOKEN", "eyJhbGciOiJSUzI1NiJ9.e30.sig", typeof(Codex.Auth.AgentIdentity.AgentIdentityProvider), CodexCredentialSource.AgentIdentity)]
+    [InlineData("CODEX_AGENT_IDENTITY", "eyJhbGciOiJSUzI1NiJ9.e30.sig", typeof(Codex.Auth.AgentIdentity.AgentIdentityProvider), CodexCredentialSource.AgentIdentity)]
+    public void CODEX_ACCESS_TOKEN_comes_after_CODEX_API_KEY_and_before_the_store(string variable, string value, Type providerType, CodexCredentialSource kind)
+    {
+        File.WriteAllText(_home.File("auth.json"), ChatGptJson);
+
+        ResolvedCredential resolved = Resolver((variable, value)).Resolve();
+        ResolvedCredential apiKeyFirst = Resolver((variable, value), ("CODEX_API_KEY", "sk-1")).Resolve();
+
+        Assert.IsType(providerType, resolved.Provider);
+        Assert.Equal(kind, resolved.Kind);
+        Assert.Equal(variable, resolved.Source);
+        Assert.Equal(new Uri("https://chatgpt.com/backend-api/codex"), resolved.BaseUrl);
+        Assert.Equal(CodexCredentialSource.ApiKey, apiKeyFirst.Kind);
+        ((IDisposable)resolved.Provider).Dispose();
+    }
+
+    [Theory]
+    [InlineData("""{"auth_mode":"personalAccessToken","OPENAI_API_KEY":null,"personal_access_token":"at-x"}""", CodexCredentialSource.PersonalAccessToken)]
+    [InlineData("""{"personal_access_token":"at-x"}""", CodexCredentialSource.PersonalAccessToken)]
+    [InlineData("""{"auth_mode":"agentIdentity","agent_identity":"a.b.c"}""", CodexCredentialSource.AgentIdentity)]
+    public void Agent_modes_in_the_store_resolve_by_mode(string json, CodexCredentialSource kind)
+    {
+        File.WriteAllText(_home.File("auth.json"), json);
+        ResolvedCredential resolved = Resolver().Resolve();
+        Assert.Equal(kind, resolved.Kind);
+        Assert.Equal(_home.File("auth.json"), resolved.Source);
+        ((IDisposable)resolved.Provider).Dispose();
+    }
+
     [Fact]
     public void An_api_key_mode_store_resolves_to_the_api_key()
     {
