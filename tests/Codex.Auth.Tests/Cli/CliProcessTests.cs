@@ -288,6 +288,27 @@ public sealed class CliProcessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Browser_login_end_to_end_with_the_test_as_the_browser()
+    {
+        using CliProcess cli = CliProcess.Start(_home.Path, ["login", "--issuer", _issuer.Issuer.AbsoluteUri, "--port", "0", "--no-browser"]);
+        await cli.WaitForStderrAsync("Waiting for the browser");
+        string url = cli.Stderr.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith(_issuer.Issuer.AbsoluteUri.TrimEnd('/') + "/oauth/authorize?", StringComparison.Ordinal));
+        Dictionary<string, string> query = new Uri(url).Query.TrimStart('?').Split('&').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => Uri.UnescapeDataString(p[1]));
+        var redirect = new Uri(query["redirect_uri"]);
+
+        using var browser = new HttpClient();
+        using HttpResponseMessage page = await browser.GetAsync(new Uri($"http://127.0.0.1:{redirect.Port}/auth/callback?code={FakeIssuer.AuthorizationCode}&state={Uri.EscapeDataString(query["state"])}"));
+        CliResult result = await cli.WaitForExitAsync();
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("Signed in with ChatGPT", result.Stdout, StringComparison.Ordinal);
+        Assert.Equal(FakeIssuer.AccountId, (string?)JsonNode.Parse(await File.ReadAllTextAsync(AuthPath))!["tokens"]!["account_id"]);
+        AssertMode0600();
+        AssertNoSecrets(result);
+    }
+
+    [Fact]
     public async Task Unknown_options_are_usage_errors()
     {
         CliResult result = await Run(null, "status", "--bogus");
