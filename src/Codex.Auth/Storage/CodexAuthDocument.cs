@@ -147,6 +147,21 @@ public sealed class CodexAuthDocument
         return new CodexAuthDocument(root, null);
     }
 
+    /// <summary>Creates a personal-access-token document as <c>codex login --with-access-token</c> writes it.</summary>
+    /// <param name="personalAccessToken">The token (<c>at-…</c>).</param>
+    /// <returns>The document: <c>{"auth_mode":"personalAccessToken","OPENAI_API_KEY":null,"personal_access_token":"at-…"}</c>.</returns>
+    public static CodexAuthDocument CreatePersonalAccessToken(string personalAccessToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(personalAccessToken);
+        var root = new JsonObject
+        {
+            ["auth_mode"] = "personalAccessToken",
+            ["OPENAI_API_KEY"] = null,
+            ["personal_access_token"] = personalAccessToken.Trim(),
+        };
+        return new CodexAuthDocument(root, null);
+    }
+
     /// <summary>Formats a timestamp as the Codex CLI does (RFC 3339, UTC, microseconds).</summary>
     /// <param name="value">The time.</param>
     /// <returns>For example <c>2026-08-22T05:31:01.123456Z</c>.</returns>

@@ -1,0 +1,50 @@
+using Codex.Auth.SignIn;
+using Codex.Auth.Storage;
+
+namespace Codex.Auth.Cli;
+
+/// <summary>What every command needs from the outside world: environment, standard streams, the clock.</summary>
+internal sealed class CliContext
+{
+    public required CodexEnvironment Environment { get; init; }
+
+    public required TextWriter Out { get; init; }
+
+    public required TextWriter Error { get; init; }
+
+    public required TextReader In { get; init; }
+
+    /// <summary>Gets a value indicating whether stdin is a pipe or file rather than a terminal.</summary>
+    public bool IsInputRedirected { get; init; }
+
+    /// <summary>Gets a value indicating whether stderr is a terminal (then progress is animated).</summary>
+    public bool IsErrorTerminal { get; init; }
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    public static CliContext FromConsole() => new()
+    {
+        Environment = CodexEnvironment.Process,
+        Out = Console.Out,
+        Error = Console.Error,
+        In = Console.In,
+        IsInputRedirected = Console.IsInputRedirected,
+        IsErrorTerminal = !Console.IsErrorRedirected,
+    };
+
+    /// <summary>The credential store: <c>$CODEX_HOME/auth.json</c>, or <c>~/.codex/auth.json</c>.</summary>
+    public FileCredentialStore CreateStore() => FileCredentialStore.FromEnvironment(Environment);
+
+    /// <summary>Sign-in options from the PROTOCOL environment overrides, with an optional <c>--issuer</c>.</summary>
+    public SignInOptions CreateSignInOptions(Uri? issuer)
+    {
+        SignInOptions options = SignInOptions.FromEnvironment(Environment);
+        options.TimeProvider = Time;
+        if (issuer is not null)
+        {
+            options.Issuer = issuer;
+        }
+
+        return options;
+    }
+}

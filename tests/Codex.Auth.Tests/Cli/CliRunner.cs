@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text;
+
+namespace Codex.Auth.Tests.Cli;
+
+/// <summary>The result of one <c>codex-auth</c> process.</summary>
+public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
+{
+    public string All => Stdout + Stderr;
+}
+
+/// <summary>Runs the built <c>codex-auth</c> (Codex.Auth.Cli.dll) as a real child process with a controlled environment.</summary>
+public sealed class CliProcess : IDisposable
+{
+    private static readonly string[] s_scrubbed =
+    [
+        "CODEX_API_KEY", "CODEX_ACCESS_TOKEN", "CODEX_AGENT_IDENTITY", "OPENAI_API_KEY",
+        "CODEX_REVOKE_TOKEN_URL_OVERRIDE", "CODEX_REFRESH_TOKEN_URL_OVERRIDE", "CODEX_APP_SERVER_LOGIN_CLIENT_ID",
+    ];
+
+    private readonly Process _process;
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+    private readonly object _gate = new();
+    private readonly List<(string Needle, TaskCompletionSource Seen)> _waits = [];
+
+    private CliProcess(Process process) => _process = process;
+
+    public static string CliPath { get; } =
+        typeof(CliProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "CodexAuthCliPath").Value!;
+
+    public int Id => _process.Id;
+
+    public string Stderr
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _stderr.ToString();
+            }
+        }
+    }
+
+    public static CliProcess Start(string codexHome, IEnumerable<string> args, string? stdin = null, IReadOnlyDictionary<string, string>? env = null)
+    {
+        Assert.True(File.Exists(CliPath), $"The CLI was not built at {CliPath}.");
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        info.ArgumentList.Add(CliPath);
+        foreach (string arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (string name in s_scrubbed)
+        {
+            info.Environment.Remove(name);
+        }
+
+        info.Environment["CODEX_HOME"] = codexHome;
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach ((string name, string value) in env ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var cli = new CliProcess(process);
+        process.OutputDataReceived += (_, e) => cli.Append(cli._stdout, e.Data);
+        process.ErrorDataReceived += (_, e) => cli.Append(cli._stderr, e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (stdin is not null)
+        {
+            process.StandardInput.Write(stdin);
+        }
+
+        process.StandardInput.Close();
+        return cli;
+    }
+
+    public static async Task<CliResult> RunAsync(string codexHome, IEnumerable<string> args, string? stdin = null, IReadOnlyDictionary<string, string>? env = null)
+    {
+        using CliProcess cli = Start(codexHome, args, stdin, env);
+        return await cli.WaitForExitAsync();
+    }
+
+    /// <summary>Completes when stderr has contained <paramref name="needle"/>.</summary>
+    public Task WaitForStderrAsync(string needle)
+    {
+        lock (_gate)
+        {
+            if (_stderr.ToString().Contains(needle, StringComparison.Ordinal))
+            {
+                return Task.CompletedTask;
+            }
+
+            var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waits.Add((needle, seen));
+            return seen.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+
+    public async Task<CliResult> WaitForExitAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"codex-auth did not exit. stderr: {Stderr}");
+        }
+
+        _process.WaitForExit(); // flushes the redirected streams
+        lock (_gate)
+        {
+            return new CliResult(_process.ExitCode, _stdout.ToString(), _stderr.ToString());
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        _process.Dispose();
+    }
+
+    private void Append(StringBuilder target, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            target.AppendLine(line);
+            if (ReferenceEquals(target, _stderr))
+            {
+                string all = _stderr.ToString();
+                foreach ((string needle, TaskCompletionSource seen) in _waits.Where(w => all.Contains(w.Needle, StringComparison.Ordinal)).ToList())
+                {
+                    seen.TrySetResult();
+                    _waits.Remove((needle, seen));
+                }
+            }
+        }
+    }
+}
