@@ -12,6 +12,8 @@ internal static class CodexAuthApp
         StatusCommand.Create(context),
         LoginCommand.Create(context),
         LogoutCommand.Create(context),
+        ExportTokenCommand.Create(context),
+        DemoCommand.Create(context),
     ];
 
     public static RootCommand BuildRoot(CliContext context)

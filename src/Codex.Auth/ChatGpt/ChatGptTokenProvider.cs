@@ -245,6 +245,28 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
         return (lastRefresh ?? now) + withoutExpiry;
     }
 
+    /// <summary>
+    /// Moves <c>exp</c>/<c>iat</c> of a token this provider has just received onto the local clock. <c>iat</c> is the
+    /// server's clock and <paramref name="receivedAt"/> ours; when they differ by more than a minute the local clock is
+    /// skewed, and without this correction a clock running ahead by more than the token's lifetime would see every
+    /// fresh token as expired and refresh on every request.
+    /// </summary>
+    internal static (DateTimeOffset? Expires, DateTimeOffset? IssuedAt) CorrectForClockSkew(DateTimeOffset? expires, DateTimeOffset? issuedAt, DateTimeOffset receivedAt)
+    {
+        if (expires is not { } exp || issuedAt is not { } iat || exp <= iat)
+        {
+            return (expires, issuedAt);
+        }
+
+        TimeSpan skew = receivedAt - iat;
+        if (skew.Duration() <= TimeSpan.FromMinutes(1) || skew.Duration() > TimeSpan.FromDays(1))
+        {
+            return (expires, issuedAt);
+        }
+
+        return (exp + skew, iat + skew);
+    }
+
     private async ValueTask<AuthHeaders> GetHeadersSlowAsync(CancellationToken cancellationToken)
     {
         TokenState? state = _state;
@@ -313,7 +335,7 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
         return state;
     }
 
-    private TokenState CreateState(CodexAuthDocument? document)
+    private TokenState CreateState(CodexAuthDocument? document, DateTimeOffset? receivedAt = null)
     {
         if (document is null)
         {
@@ -351,6 +373,10 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
             ? new ChatGptIdentity(null, null, null, null, false)
             : ChatGptTokenClaims.ReadIdentity(tokens.IdToken);
         (DateTimeOffset? expires, DateTimeOffset? issuedAt) = ChatGptTokenClaims.ReadTimes(tokens.AccessToken);
+        if (receivedAt is { } received)
+        {
+            (expires, issuedAt) = CorrectForClockSkew(expires, issuedAt, received);
+        }
         AuthHeaders headers;
         try
         {
@@ -470,7 +496,7 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
             DateTimeOffset now = _time.GetUtcNow();
             CodexAuthDocument updated = current.Document.WithRefreshedTokens(result.IdToken, result.AccessToken, result.RefreshToken, now);
             await _store.SaveAsync(updated, CancellationToken.None).ConfigureAwait(false);
-            TokenState refreshed = CreateState(updated);
+            TokenState refreshed = CreateState(updated, receivedAt: now);
             Publish(refreshed);
             Succeeded();
             Log.Refreshed(_logger, reason == RefreshReason.UnauthorizedRecovery ? "unauthorized_recovery" : "proactive_expiry", refreshed.Headers.Fingerprint, refreshed.ExpiresAt);

@@ -82,6 +82,20 @@ public sealed class ChatGptTokenClaimsTests
     }
 
     [Fact]
+    public void A_local_clock_running_ahead_of_the_server_is_corrected_for_a_token_just_received()
+    {
+        var iat = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        DateTimeOffset exp = iat.AddHours(1);
+
+        // Received when the local clock said 03:00: the token is valid until 04:00 local time.
+        Assert.Equal((exp.AddHours(3), iat.AddHours(3)), ChatGptTokenProvider.CorrectForClockSkew(exp, iat, iat.AddHours(3)));
+
+        // Up to a minute of difference is noise; no iat means nothing to correct with.
+        Assert.Equal((exp, iat), ChatGptTokenProvider.CorrectForClockSkew(exp, iat, iat.AddSeconds(30)));
+        Assert.Equal(((DateTimeOffset?)exp, (DateTimeOffset?)null), ChatGptTokenProvider.CorrectForClockSkew(exp, null, iat.AddHours(3)));
+    }
+
+    [Fact]
     public void The_refresh_body_is_exactly_what_codex_sends()
     {
         string body = Encoding.UTF8.GetString(TokenRefreshClient.BuildBody("app_X", "rt_1", RefreshReason.UnauthorizedRecovery));

@@ -403,6 +403,25 @@ public sealed class ChatGptTokenProviderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_local_clock_hours_ahead_of_the_server_refreshes_once_not_on_every_request()
+    {
+        var aheadClock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(_f.Time.GetUtcNow().AddHours(3));
+        using var provider = new ChatGptTokenProvider(
+            new ChatGptTokenProviderOptions { CodexHome = _f.Home.Path, RefreshTokenUrl = _f.Server.TokenEndpoint, RefreshRetryDelay = TimeSpan.Zero },
+            aheadClock,
+            _f.RefreshHttp,
+            CodexEnvironment.FromValues(new Dictionary<string, string?>()));
+
+        for (int i = 0; i < 20; i++)
+        {
+            await provider.GetHeadersAsync();
+        }
+
+        Assert.Equal(1, _f.Server.TokenRefreshCount);
+        Assert.True(provider.GetHeadersAsync().IsCompletedSuccessfully);
+    }
+
+    [Fact]
     public async Task Session_reports_identity_without_secrets()
     {
         ChatGptTokenProvider provider = _f.CreateProvider();
