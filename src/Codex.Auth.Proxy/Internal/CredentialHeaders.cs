@@ -61,9 +61,13 @@ internal static class CredentialHeaders
             }
         }
 
-        foreach (string name in Names)
+        if (headers is HttpRequestHeaders)
         {
-            headers.Remove(name);
+            // Content headers refuse request-header names (Remove would throw); request headers take them all.
+            foreach (string name in Names)
+            {
+                headers.Remove(name);
+            }
         }
 
         if (doomed is not null)
