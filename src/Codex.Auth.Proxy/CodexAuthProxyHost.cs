@@ -1,0 +1,202 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Codex.Auth.Proxy.Diagnostics;
+using Codex.Auth.Proxy.Internal;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Codex.Auth.Proxy;
+
+/// <summary>
+/// The Codex auth proxy on its own Kestrel server: listens where <see cref="CodexAuthProxyOptions"/> says (loopback unless remote
+/// listening is explicitly allowed with an agent key), serves HTTP or HTTPS, and stops when disposed.
+/// </summary>
+/// <example>
+/// <code>
+/// await using CodexAuthProxyHost proxy = await CodexAuthProxyHost.StartAsync(new CodexAuthProxyOptions
+/// {
+///     ForwardHostCredentials = true,
+///     Tls = { Mode = CodexAuthProxyTlsMode.LocalCertificateAuthority, ExportCaCertificatePath = "ca.pem" },
+/// });
+/// Console.WriteLine($"chatgpt_base_url = \"{proxy.Address}backend-api/\"");
+/// </code>
+/// </example>
+public sealed class CodexAuthProxyHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly X509Certificate2? _certificate;
+    private int _disposed;
+
+    private CodexAuthProxyHost(WebApplication app, Uri address, X509Certificate2? certificate, string? caCertificatePath)
+    {
+        _app = app;
+        Address = address;
+        _certificate = certificate;
+        CaCertificatePath = caCertificatePath;
+    }
+
+    /// <summary>Gets the bound address, for example <c>https://127.0.0.1:41234/</c> (always with a trailing slash).</summary>
+    public Uri Address { get; }
+
+    /// <summary>Gets where the CA certificate was written for the agent's <c>CODEX_CA_CERTIFICATE</c>, or <see langword="null"/>.</summary>
+    public string? CaCertificatePath { get; }
+
+    /// <summary>Gets the proxy app's services.</summary>
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>
+    /// Validates the options, resolves and checks the host credential (forward mode), prepares TLS and starts listening.
+    /// </summary>
+    /// <param name="options">The options.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running proxy; dispose it to stop it.</returns>
+    /// <exception cref="InvalidOperationException">An option is invalid, for example a non-loopback address without <see cref="CodexAuthProxyOptions.AllowRemote"/> and an agent key.</exception>
+    /// <exception cref="CodexAuthException">Forward mode and the host credential is missing, an API key, malformed or expired; the message says what to run.</exception>
+    public static async Task<CodexAuthProxyHost> StartAsync(CodexAuthProxyOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        IPAddress listen = options.ParseListenAddress();
+        if (!IPAddress.IsLoopback(listen) && !(options.AllowRemote && !string.IsNullOrEmpty(options.AgentKey)))
+        {
+            throw new InvalidOperationException(
+                $"Refusing to listen on {listen}, which is reachable from other machines: set {nameof(CodexAuthProxyOptions.AllowRemote)} and an " +
+                $"{nameof(CodexAuthProxyOptions.AgentKey)} that every client sends in {CodexAuthProxyOptions.AgentKeyHeaderName}, or listen on 127.0.0.1.");
+        }
+
+        if (options.Port is < 0 or > 65535)
+        {
+            throw new InvalidOperationException($"{nameof(CodexAuthProxyOptions.Port)} {options.Port} is not a TCP port.");
+        }
+
+        (X509Certificate2? certificate, string? caPath) = PrepareTls(options, listen);
+        WebApplication? app = null;
+        try
+        {
+            WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(CodexAuthProxyHost).Assembly.GetName().Name });
+            builder.Logging.ClearProviders();
+            if (options.LoggerFactory is { } loggerFactory)
+            {
+                builder.Services.AddSingleton(loggerFactory);
+            }
+
+            builder.Services.AddSingleton<IHostLifetime, NoopHostLifetime>();
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+            builder.WebHost.ConfigureKestrel(kestrel =>
+            {
+                kestrel.AddServerHeader = false;
+                kestrel.Listen(listen, options.Port, listenOptions =>
+                {
+                    listenOptions.Protocols = HttpProtocols.Http1AndHttp2;
+                    if (certificate is not null)
+                    {
+                        listenOptions.UseHttps(certificate);
+                    }
+                });
+            });
+            builder.Services.AddCodexAuthProxy(options);
+            app = builder.Build();
+            app.MapCodexAuthProxy();
+
+            await app.Services.GetRequiredService<HostCredentials>().InitializeAsync(cancellationToken).ConfigureAwait(false);
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            var address = new Uri(bound.TrimEnd('/') + "/", UriKind.Absolute);
+            ProxyLog.Listening(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(ProxyLog.Category), address, options.ForwardHostCredentials);
+            return new CodexAuthProxyHost(app, address, certificate, caPath);
+        }
+        catch
+        {
+            if (app is not null)
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+            }
+
+            certificate?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Stops listening and releases the host credential (when the proxy resolved it).</summary>
+    /// <returns>A task that completes when stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await _app.StopAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            await _app.DisposeAsync().ConfigureAwait(false);
+            _certificate?.Dispose();
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"CodexAuthProxyHost {Address}";
+
+    private static (X509Certificate2? Certificate, string? CaPath) PrepareTls(CodexAuthProxyOptions options, IPAddress listen)
+    {
+        CodexAuthProxyTlsOptions tls = options.Tls;
+        switch (tls.Mode)
+        {
+            case CodexAuthProxyTlsMode.None:
+                return (null, null);
+            case CodexAuthProxyTlsMode.PemFiles:
+                if (string.IsNullOrWhiteSpace(tls.CertificatePemPath) || string.IsNullOrWhiteSpace(tls.KeyPemPath))
+                {
+                    throw new InvalidOperationException("TLS with PEM files needs both a certificate and a key path.");
+                }
+
+                try
+                {
+                    using X509Certificate2 loaded = X509Certificate2.CreateFromPemFile(tls.CertificatePemPath, tls.KeyPemPath);
+                    return (X509CertificateLoader.LoadPkcs12(loaded.Export(X509ContentType.Pkcs12), password: null), null);
+                }
+                catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or IOException)
+                {
+                    throw new InvalidOperationException($"The TLS certificate {tls.CertificatePemPath} or key {tls.KeyPemPath} cannot be loaded: {ex.Message}", ex);
+                }
+
+            case CodexAuthProxyTlsMode.LocalCertificateAuthority:
+                using (LocalCertificateAuthority ca = LocalCertificateAuthority.LoadOrCreate(tls.CertificateAuthorityDirectory))
+                {
+                    var names = new List<string> { "localhost" };
+                    if (listen.Equals(IPAddress.Any) || listen.Equals(IPAddress.IPv6Any))
+                    {
+                        names.Add(IPAddress.Loopback.ToString());
+                        names.Add(IPAddress.IPv6Loopback.ToString());
+                        names.Add(Dns.GetHostName());
+                    }
+                    else
+                    {
+                        names.Insert(0, listen.ToString());
+                    }
+
+                    names.AddRange(tls.AdditionalNames);
+                    string? caPath = null;
+                    if (!string.IsNullOrWhiteSpace(tls.ExportCaCertificatePath))
+                    {
+                        ca.ExportCertificate(tls.ExportCaCertificatePath);
+                        caPath = Path.GetFullPath(tls.ExportCaCertificatePath);
+                    }
+
+                    return (ca.IssueServerCertificate(names), caPath);
+                }
+
+            default:
+                throw new InvalidOperationException($"Unknown TLS mode {tls.Mode}.");
+        }
+    }
+}

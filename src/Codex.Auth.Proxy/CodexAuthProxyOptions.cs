@@ -1,0 +1,155 @@
+using System.Net;
+using Codex.Auth.Proxy.Internal;
+using Codex.Auth.Resolution;
+using Microsoft.Extensions.Logging;
+
+namespace Codex.Auth.Proxy;
+
+/// <summary>
+/// Settings for the Codex auth proxy: where each route goes, whether the host's credentials replace the agent's,
+/// where <see cref="CodexAuthProxyHost"/> listens and how it serves TLS.
+/// </summary>
+/// <example>
+/// <code>
+/// var options = new CodexAuthProxyOptions
+/// {
+///     ForwardHostCredentials = true,
+///     Port = 8443,
+///     Tls = { Mode = CodexAuthProxyTlsMode.LocalCertificateAuthority, ExportCaCertificatePath = "/sandbox/ca.pem" },
+/// };
+/// await using CodexAuthProxyHost proxy = await CodexAuthProxyHost.StartAsync(options);
+/// Console.WriteLine(proxy.Address);
+/// </code>
+/// </example>
+public sealed class CodexAuthProxyOptions
+{
+    /// <summary>The header a client must send with <see cref="AgentKey"/> when one is configured. Never forwarded upstream.</summary>
+    public const string AgentKeyHeaderName = "X-Codex-Auth-Proxy-Key";
+
+    /// <summary>Gets or sets where <c>/backend-api/**</c> goes; the <c>/backend-api</c> prefix is replaced by this URL's path. Default <c>https://chatgpt.com/backend-api</c>.</summary>
+    public Uri ChatGptUpstream { get; set; } = new("https://chatgpt.com/backend-api");
+
+    /// <summary>Gets or sets where <c>/v1/**</c> goes; the <c>/v1</c> prefix is replaced by this URL's path. Default <c>https://api.openai.com/v1</c>.</summary>
+    public Uri OpenAIUpstream { get; set; } = new("https://api.openai.com/v1");
+
+    /// <summary>
+    /// Gets or sets where the OAuth and account paths go (<c>/oauth/**</c>, <c>/auth/**</c>, <c>/api/oauth/**</c>, <c>/api/auth/**</c>,
+    /// <c>/oauth2/**</c>, <c>/api/accounts/**</c>, also under <c>/v1/</c>); the path is kept, minus a leading <c>/v1</c>.
+    /// The host's own token refreshes go here too. Default <c>https://auth.openai.com</c>.
+    /// </summary>
+    public Uri AuthUpstream { get; set; } = CodexEndpoints.Issuer;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the proxy strips every credential header the agent sends and applies the host's
+    /// credentials instead, and answers the agent's token refresh and revoke itself with placeholders. Default <see langword="false"/>
+    /// (transparent: the agent's own credentials pass through, redacted in logs).
+    /// </summary>
+    public bool ForwardHostCredentials { get; set; }
+
+    /// <summary>
+    /// Gets or sets the host credential to forward. When <see langword="null"/> (the default) it is resolved once at start with
+    /// <see cref="CodexCredentialResolver"/> from <see cref="CodexHome"/> (or <c>CODEX_HOME</c>, <c>~/.codex</c>). A credential supplied
+    /// here is not disposed by the proxy.
+    /// </summary>
+    public ResolvedCredential? HostCredential { get; set; }
+
+    /// <summary>Gets or sets the Codex home to resolve the host credential from; <see langword="null"/> uses <c>CODEX_HOME</c> or <c>~/.codex</c>.</summary>
+    public string? CodexHome { get; set; }
+
+    /// <summary>Gets or sets the environment the host credential is resolved from; <see langword="null"/> for the process environment.</summary>
+    public CodexEnvironment? Environment { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether a host credential that is an API key is accepted (it is then sent on the <c>/v1</c>
+    /// route only, and the ChatGPT route answers with an error). Default <see langword="false"/>: an API key fails at start, because
+    /// the ChatGPT backend needs a ChatGPT sign-in.
+    /// </summary>
+    public bool AllowApiKeyHostCredential { get; set; }
+
+    /// <summary>Gets or sets the clock for credential expiry and placeholder tokens; <see langword="null"/> for <see cref="System.TimeProvider.System"/>.</summary>
+    public TimeProvider? TimeProvider { get; set; }
+
+    /// <summary>Gets or sets the address <see cref="CodexAuthProxyHost"/> listens on: an IP address or <c>localhost</c>. Default <c>127.0.0.1</c>.</summary>
+    public string ListenAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>Gets or sets the port <see cref="CodexAuthProxyHost"/> listens on; 0 (the default) picks a free one.</summary>
+    public int Port { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether <see cref="CodexAuthProxyHost"/> may listen on a non-loopback address. Requires
+    /// <see cref="AgentKey"/> as well. Default <see langword="false"/>.
+    /// </summary>
+    public bool AllowRemote { get; set; }
+
+    /// <summary>
+    /// Gets or sets a shared secret every client must present in <see cref="AgentKeyHeaderName"/> (compared in constant time,
+    /// never forwarded); <see langword="null"/> for none. Required for a non-loopback <see cref="ListenAddress"/>; at least 16 characters.
+    /// </summary>
+    public string? AgentKey { get; set; }
+
+    /// <summary>Gets or sets how <see cref="CodexAuthProxyHost"/> serves TLS. Default: plain HTTP.</summary>
+    public CodexAuthProxyTlsOptions Tls { get; set; } = new();
+
+    /// <summary>Gets or sets a value indicating whether every request's headers are logged, credential headers redacted to a fingerprint. Default <see langword="false"/>.</summary>
+    public bool LogHeaders { get; set; }
+
+    /// <summary>Gets or sets how long an upstream response may stay silent before it is aborted (long SSE streams). Default 15 minutes.</summary>
+    public TimeSpan UpstreamActivityTimeout { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Gets or sets the loggers <see cref="CodexAuthProxyHost"/> uses; <see langword="null"/> logs nothing. Ignored by <c>AddCodexAuthProxy</c>, which uses the app's.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>Checks the upstreams and the agent key; <see cref="CodexAuthProxyHost.StartAsync"/> also checks the listen address and TLS.</summary>
+    /// <exception cref="InvalidOperationException">A setting is invalid; the message says which and how to fix it.</exception>
+    public void Validate()
+    {
+        CheckUpstream(ChatGptUpstream, nameof(ChatGptUpstream));
+        CheckUpstream(OpenAIUpstream, nameof(OpenAIUpstream));
+        CheckUpstream(AuthUpstream, nameof(AuthUpstream));
+        if (AgentKey is not null && (AgentKey.Length < 16 || !Codex.Auth.Internal.HeaderValues.IsSafeValue(AgentKey)))
+        {
+            throw new InvalidOperationException($"{nameof(AgentKey)} must be at least 16 characters without whitespace or control characters (for example `openssl rand -hex 32`).");
+        }
+
+        if (UpstreamActivityTimeout <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"{nameof(UpstreamActivityTimeout)} must be positive.");
+        }
+
+        ArgumentNullException.ThrowIfNull(Tls);
+    }
+
+    internal TimeProvider Clock => TimeProvider ?? System.TimeProvider.System;
+
+    internal IPAddress ParseListenAddress()
+    {
+        if (string.Equals(ListenAddress, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return IPAddress.Loopback;
+        }
+
+        return IPAddress.TryParse(ListenAddress, out IPAddress? address)
+            ? address
+            : throw new InvalidOperationException($"{nameof(ListenAddress)} '{ListenAddress}' is not an IP address or 'localhost'.");
+    }
+
+    private static void CheckUpstream(Uri? upstream, string name)
+    {
+        if (upstream is null || !upstream.IsAbsoluteUri)
+        {
+            throw new InvalidOperationException($"{name} must be an absolute URL.");
+        }
+
+        if (!string.IsNullOrEmpty(upstream.UserInfo) || !string.IsNullOrEmpty(upstream.Query) || !string.IsNullOrEmpty(upstream.Fragment))
+        {
+            throw new InvalidOperationException($"{name} must not contain credentials, a query or a fragment.");
+        }
+
+        if (upstream.Scheme == Uri.UriSchemeHttps || (upstream.Scheme == Uri.UriSchemeHttp && Upstreams.IsLoopback(upstream)))
+        {
+            return;
+        }
+
+        throw new InvalidOperationException($"{name} {upstream.GetLeftPart(UriPartial.Authority)} must use https (plain http is allowed only for loopback addresses).");
+    }
+}

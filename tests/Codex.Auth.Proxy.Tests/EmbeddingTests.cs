@@ -1,0 +1,64 @@
+using System.Net;
+using Codex.Auth.Proxy.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Codex.Auth.Proxy.Tests;
+
+public sealed class EmbeddingTests
+{
+    [Fact]
+    public async Task The_proxy_runs_inside_an_existing_aspnet_app_next_to_its_own_endpoints()
+    {
+        await using ProxyFixture fx = await ProxyFixture.StartAsync();
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.Services.AddCodexAuthProxy(fx.Options(forward: true));
+        await using WebApplication app = builder.Build();
+        app.MapGet("/healthz", () => "ok");
+        app.MapCodexAuthProxy();
+        await app.StartAsync();
+        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        using var client = new HttpClient { BaseAddress = new Uri(address.TrimEnd('/') + "/") };
+
+        Assert.Equal("ok", await client.GetStringAsync("healthz"));
+        using var response = await client.GetAsync("backend-api/codex/models");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Bearer " + fx.SignIn.AccessToken, Assert.Single(fx.Server.Requests).Header("Authorization"));
+        await app.StopAsync();
+    }
+
+    [Fact]
+    public async Task An_unusable_host_credential_stops_the_apps_start()
+    {
+        await using ProxyFixture fx = await ProxyFixture.StartAsync(writeAuthJson: false);
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.Services.AddCodexAuthProxy(fx.Options(forward: true));
+        await using WebApplication app = builder.Build();
+        app.MapCodexAuthProxy();
+
+        var ex = await Assert.ThrowsAsync<CodexAuthException>(() => app.StartAsync());
+
+        Assert.Contains("codex login", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Mapping_without_registration_says_what_to_call()
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        using WebApplication app = builder.Build();
+
+        var ex = Assert.Throws<InvalidOperationException>(() => app.MapCodexAuthProxy());
+
+        Assert.Contains("AddCodexAuthProxy", ex.Message, StringComparison.Ordinal);
+    }
+}
