@@ -14,6 +14,8 @@ internal static class CodexAuthApp
         LogoutCommand.Create(context),
         ExportTokenCommand.Create(context),
         DemoCommand.Create(context),
+        PlaceholderAuthCommand.Create(context),
+        ProxyCommand.Create(context),
     ];
 
     public static RootCommand BuildRoot(CliContext context)
