@@ -23,7 +23,7 @@ public sealed class CliProcess : IDisposable
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
     private readonly object _gate = new();
-    private readonly List<(string Needle, TaskCompletionSource Seen)> _waits = [];
+    private readonly List<(StringBuilder Stream, string Needle, TaskCompletionSource Seen)> _waits = [];
 
     private CliProcess(Process process) => _process = process;
 
@@ -97,17 +97,40 @@ public sealed class CliProcess : IDisposable
     }
 
     /// <summary>Completes when stderr has contained <paramref name="needle"/>.</summary>
-    public Task WaitForStderrAsync(string needle)
+    public Task WaitForStderrAsync(string needle) => WaitForAsync(_stderr, needle);
+
+    /// <summary>Completes when stdout has contained <paramref name="needle"/>.</summary>
+    public Task WaitForStdoutAsync(string needle) => WaitForAsync(_stdout, needle);
+
+    /// <summary>Waits for the first stdout line that starts with <paramref name="prefix"/> and returns it.</summary>
+    public async Task<string> WaitForStdoutLineAsync(string prefix)
+    {
+        Task exited = _process.WaitForExitAsync();
+        Task seen = WaitForStdoutAsync(prefix);
+        if (await Task.WhenAny(seen, exited) != seen)
+        {
+            _process.WaitForExit();
+            throw new InvalidOperationException($"codex-auth exited with {_process.ExitCode} before printing '{prefix}'. stderr: {Stderr}");
+        }
+
+        await seen;
+        lock (_gate)
+        {
+            return _stdout.ToString().Split('\n').Select(l => l.TrimEnd('\r')).First(l => l.StartsWith(prefix, StringComparison.Ordinal));
+        }
+    }
+
+    private Task WaitForAsync(StringBuilder stream, string needle)
     {
         lock (_gate)
         {
-            if (_stderr.ToString().Contains(needle, StringComparison.Ordinal))
+            if (stream.ToString().Contains(needle, StringComparison.Ordinal))
             {
                 return Task.CompletedTask;
             }
 
             var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _waits.Add((needle, seen));
+            _waits.Add((stream, needle, seen));
             return seen.Task.WaitAsync(TimeSpan.FromSeconds(30));
         }
     }
@@ -152,14 +175,11 @@ public sealed class CliProcess : IDisposable
         lock (_gate)
         {
             target.AppendLine(line);
-            if (ReferenceEquals(target, _stderr))
+            string all = target.ToString();
+            foreach ((StringBuilder stream, string needle, TaskCompletionSource seen) in _waits.Where(w => ReferenceEquals(w.Stream, target) && all.Contains(w.Needle, StringComparison.Ordinal)).ToList())
             {
-                string all = _stderr.ToString();
-                foreach ((string needle, TaskCompletionSource seen) in _waits.Where(w => all.Contains(w.Needle, StringComparison.Ordinal)).ToList())
-                {
-                    seen.TrySetResult();
-                    _waits.Remove((needle, seen));
-                }
+                seen.TrySetResult();
+                _waits.Remove((stream, needle, seen));
             }
         }
     }
