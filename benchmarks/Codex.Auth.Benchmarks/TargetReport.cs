@@ -38,19 +38,19 @@ internal sealed class TargetReport
                 continue;
             }
 
-            results[name] = new Measured(stats.Mean, stats.StandardDeviation, r.GcStats.GetBytesAllocatedPerOperation(r.BenchmarkCase) ?? 0);
+            results[name] = new Measured(stats.Median, stats.StandardDeviation, r.GcStats.GetBytesAllocatedPerOperation(r.BenchmarkCase) ?? 0);
         }
 
         report.Within("API key ≤ 1.15× floor (Authorization only)", results, nameof(HandlerBenchmarks.ApiKey), nameof(HandlerBenchmarks.FloorAuthorization), 1.15);
         report.Within("ChatGPT cached ≤ 1.15× floor (three headers)", results, nameof(HandlerBenchmarks.ChatGptCached), nameof(HandlerBenchmarks.FloorThreeHeaders), 1.15);
         report.Within("ChatGPT, refresh in flight ≤ 1.15× floor (three headers)", results, nameof(HandlerBenchmarks.ChatGptRefreshInFlight), nameof(HandlerBenchmarks.FloorThreeHeaders), 1.15);
-        report.Ahead("API key ahead of Kiota", results, nameof(HandlerBenchmarks.ApiKey), nameof(HandlerBenchmarks.Kiota));
-        report.Ahead("API key ahead of Identity.Web", results, nameof(HandlerBenchmarks.ApiKey), nameof(HandlerBenchmarks.IdentityWeb));
-        report.Ahead("ChatGPT cached (3 headers) ahead of Kiota", results, nameof(HandlerBenchmarks.ChatGptCached), nameof(HandlerBenchmarks.Kiota));
-        report.Ahead("ChatGPT cached (3 headers) ahead of Identity.Web", results, nameof(HandlerBenchmarks.ChatGptCached), nameof(HandlerBenchmarks.IdentityWeb));
-        report.Within("Agent, same second ≤ 1.2× floor (three headers)", results, nameof(HandlerBenchmarks.AgentSameSecond), nameof(HandlerBenchmarks.FloorAgent), 1.2, checkBytes: false);
+        report.Ahead("API key ahead of Kiota (same job: one bearer header)", results, nameof(HandlerBenchmarks.ApiKey), nameof(HandlerBenchmarks.Kiota));
+        report.Ahead("API key ahead of Identity.Web (same job)", results, nameof(HandlerBenchmarks.ApiKey), nameof(HandlerBenchmarks.IdentityWeb));
+        report.Info("ChatGPT cached (3 headers) vs Kiota (1 header)", results, nameof(HandlerBenchmarks.ChatGptCached), nameof(HandlerBenchmarks.Kiota));
+        report.Info("ChatGPT cached (3 headers) vs Identity.Web (1 header)", results, nameof(HandlerBenchmarks.ChatGptCached), nameof(HandlerBenchmarks.IdentityWeb));
+        report.Within("Agent, same second (FakeTimeProvider) ≤ 1.2× floor", results, nameof(HandlerBenchmarks.AgentSameSecond), nameof(HandlerBenchmarks.FloorAgent), 1.2);
+        report.Within("Agent, same second (system clock) ≤ 1.2× floor", results, nameof(HandlerBenchmarks.AgentSameSecondSystemClock), nameof(HandlerBenchmarks.FloorAgent), 1.2);
         report.Within("Agent, new second ≤ 1.3× Ed25519 sign", results, nameof(SigningBenchmarks.AgentNewSecond), nameof(SigningBenchmarks.Ed25519Sign), 1.3, checkBytes: false);
-        report.Info("Agent, same second, system clock vs floor", results, nameof(HandlerBenchmarks.AgentSameSecondSystemClock), nameof(HandlerBenchmarks.FloorAgent));
         report.TokenRequests(results, tokenRequests);
         report.Render();
         return report;
@@ -112,7 +112,7 @@ internal sealed class TargetReport
             target,
             string.Create(CultureInfo.InvariantCulture, $"{counts.Min()}..{counts.Max()}"),
             ok ? "PASS" : "FAILED",
-            string.Create(CultureInfo.InvariantCulture, $"{counts.Count} operations; all complete in {m.Mean / 1e6:0.00} ms ± {m.StdDev / 1e6:0.00} ms, {m.Bytes / 1024.0:0} KB allocated"),
+            string.Create(CultureInfo.InvariantCulture, $"{counts.Count} operations; all complete in {m.Mean / 1e6:0.00} ms (median) ± {m.StdDev / 1e6:0.00} ms, {m.Bytes / 1024.0:0} KB allocated"),
         ]);
     }
 
@@ -130,7 +130,7 @@ internal sealed class TargetReport
 
     private void Render()
     {
-        var text = new StringBuilder("Targets (ratio = Codex.Auth mean time / reference mean time):").AppendLine();
+        var text = new StringBuilder("Targets (ratio = Codex.Auth median time / reference median time; ± is the standard deviation):").AppendLine();
         int width = _rows.Max(r => r[0].Length);
         foreach (string[] row in _rows)
         {
