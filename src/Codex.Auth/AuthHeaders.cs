@@ -79,8 +79,15 @@ public sealed class AuthHeaders
     {
         ArgumentNullException.ThrowIfNull(headers);
         headers.Remove(CodexAuthHeaderNames.Authorization);
-        headers.Remove(CodexAuthHeaderNames.AccountId);
-        headers.Remove(CodexAuthHeaderNames.FedRamp);
+
+        // Removing a custom header name costs a parse and a scan even when it is absent; when nothing is left
+        // (a new request, or a retry carrying only this handler's Authorization) there is nothing to remove.
+        if (headers.NonValidated.Count != 0)
+        {
+            headers.Remove(CodexAuthHeaderNames.AccountId);
+            headers.Remove(CodexAuthHeaderNames.FedRamp);
+        }
+
         headers.TryAddWithoutValidation(CodexAuthHeaderNames.Authorization, _authorization);
         if (AccountId is not null)
         {

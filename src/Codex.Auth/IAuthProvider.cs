@@ -28,6 +28,7 @@ public interface IAuthProvider
     /// Gets a value indicating whether <see cref="RecoverAsync"/> can ever succeed. Providers whose
     /// credentials cannot be renewed (API keys, agent identities, personal access tokens) return
     /// <see langword="false"/>, and the handler then returns an HTTP 401 to the caller unchanged.
+    /// The value must not change: <see cref="Http.CodexAuthHandler"/> reads it once, when it is created.
     /// </summary>
     bool SupportsRecovery { get; }
 

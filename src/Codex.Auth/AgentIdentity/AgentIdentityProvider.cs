@@ -17,7 +17,8 @@ namespace Codex.Auth.AgentIdentity;
 /// <para>On first use the provider loads the identity and, unless the record already has a <c>task_id</c>,
 /// registers a task; concurrent first callers share that one operation, and a failure is reported to each of
 /// them and retried by the next call. Afterwards the assertion is a pure function of the UTC second: it is
-/// built at most once per second and otherwise served from an immutable snapshot without locks or allocation.</para>
+/// built at most once per second and otherwise served from an immutable snapshot without locks or allocation (with
+/// the system clock, without even reading the wall clock until the second is nearly over).</para>
 /// <para>Agent identities cannot be renewed: <see cref="SupportsRecovery"/> is <see langword="false"/>, so an
 /// HTTP 401 goes back to the caller.</para>
 /// </remarks>
@@ -45,6 +46,11 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
     private readonly AgentIdentityJwtVerifier _verifier;
     private readonly AgentTaskRegistrar _registrar;
 
+    // With TimeProvider.System the same-second path reads Environment.TickCount64 (a coarse monotonic clock, a few ns)
+    // instead of the wall clock until shortly before the second ends; other clocks are read on every call.
+    private const long ClockMarginMilliseconds = 20;
+    private readonly bool _coarseClock;
+
     private HeaderSnapshot? _snapshot;
     private State? _state;
     private Task<State>? _initialization;
@@ -68,6 +74,7 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
         _options = options;
         _environment = environment ?? CodexEnvironment.Process;
         _time = timeProvider ?? TimeProvider.System;
+        _coarseClock = ReferenceEquals(_time, TimeProvider.System);
         _ownsHttpClient = httpClient is null;
         _http = httpClient ?? new HttpClient();
         BaseUrl = options.BaseUrl ?? CodexEndpoints.ChatGptCodexBaseUrl;
@@ -102,10 +109,26 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
     /// <inheritdoc />
     public ValueTask<AuthHeaders> GetHeadersAsync(CancellationToken cancellationToken = default)
     {
-        long second = _time.GetUtcNow().ToUnixTimeSeconds();
         HeaderSnapshot? snapshot = Volatile.Read(ref _snapshot);
+        if (_coarseClock && snapshot is not null && snapshot.IsServableWithoutClock(Environment.TickCount64))
+        {
+            return new ValueTask<AuthHeaders>(snapshot.Headers);
+        }
+
+        DateTimeOffset now = _time.GetUtcNow();
+        long second = now.ToUnixTimeSeconds();
         if (snapshot is not null && snapshot.Second == second)
         {
+            if (_coarseClock)
+            {
+                // Until shortly before this UTC second ends, the assertion cannot change: skip the wall clock until then.
+                long left = 1000 - (now.UtcTicks % TimeSpan.TicksPerSecond / TimeSpan.TicksPerMillisecond) - ClockMarginMilliseconds;
+                if (left > 0)
+                {
+                    snapshot.ServeWithoutClockUntil(Environment.TickCount64 + left);
+                }
+            }
+
             return new ValueTask<AuthHeaders>(snapshot.Headers);
         }
 
@@ -302,8 +325,15 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
 
     private sealed class HeaderSnapshot(long second, AuthHeaders headers)
     {
+        // Environment.TickCount64 (ms) before which the snapshot may be served without reading the clock; 0 = read it.
+        private long _servableUntilTick;
+
         public long Second { get; } = second;
 
         public AuthHeaders Headers { get; } = headers;
+
+        public bool IsServableWithoutClock(long tick) => tick < Volatile.Read(ref _servableUntilTick);
+
+        public void ServeWithoutClockUntil(long tick) => Volatile.Write(ref _servableUntilTick, tick);
     }
 }

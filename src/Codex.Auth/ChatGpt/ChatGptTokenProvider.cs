@@ -11,7 +11,8 @@ namespace Codex.Auth.ChatGpt;
 /// recovery from HTTP 401; safe alongside the Codex CLI and other processes sharing the same file.
 /// </summary>
 /// <remarks>
-/// <para>The cached path reads an immutable snapshot with no lock and no allocation. Inside the refresh window
+/// <para>The cached path reads an immutable snapshot with no lock and no allocation; with the system clock it reads
+/// the wall clock at most about once a second, and a cheap monotonic tick count in between. Inside the refresh window
 /// (5 minutes before <c>exp</c>, at most half the token's lifetime) the current token is served while one
 /// background refresh runs under its own cancellation; past expiry, callers wait for one shared refresh.</para>
 /// <para>Every refresh holds <c>$CODEX_HOME/auth.lock</c> (<c>flock</c>) across re-read → decide → POST → write, so
@@ -38,6 +39,13 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
     private readonly CancellationTokenSource _disposed = new();
     private readonly object _gate = new();
 
+    // With TimeProvider.System the hot path reads Environment.TickCount64 (a coarse monotonic clock, a few ns)
+    // instead of the wall clock, re-reading the wall clock at least once a second. Other clocks (FakeTimeProvider
+    // in tests) are read on every call, so that advancing them takes effect at once.
+    private const long MaxClockFreeMilliseconds = 1000;
+    private const long ClockMarginMilliseconds = 20;
+    private readonly bool _coarseClock;
+
     private volatile TokenState? _state;
     private Task<TokenState>? _refresh;
     private IDisposable? _watch;
@@ -62,6 +70,7 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
         environment ??= CodexEnvironment.Process;
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
+        _coarseClock = ReferenceEquals(_time, TimeProvider.System);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _store = options.Store ?? new FileCredentialStore(options.CodexHome is { Length: > 0 } home ? Storage.CodexHome.Validate(home) : Storage.CodexHome.Resolve(environment));
         BaseUrl = options.BaseUrl ?? CodexEndpoints.ChatGptCodexBaseUrl;
@@ -112,15 +121,27 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
         TokenState? state = _state;
         if (state is not null && state.Failure is null && Volatile.Read(ref _storeChanged) == 0)
         {
+            if (_coarseClock && state.IsServableWithoutClock(Environment.TickCount64))
+            {
+                return new ValueTask<AuthHeaders>(state.Headers);
+            }
+
             DateTimeOffset now = _time.GetUtcNow();
             if (now < state.RefreshAt)
             {
+                ServeWithoutClock(state, state.RefreshAt - now);
                 return new ValueTask<AuthHeaders>(state.Headers);
             }
 
             if (state.ExpiresAt is { } expires && now < expires)
             {
                 StartBackgroundRefresh(state, now);
+                if (Volatile.Read(ref _refresh) is { IsCompleted: false })
+                {
+                    // Until the refresh publishes a new state (or fails), the decision cannot change before expiry.
+                    ServeWithoutClock(state, expires - now);
+                }
+
                 return new ValueTask<AuthHeaders>(state.Headers);
             }
         }
@@ -301,6 +322,25 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
         {
             // A failed proactive refresh of a token without exp keeps using the current token (PROTOCOL §4).
             return state.Headers;
+        }
+    }
+
+    /// <summary>
+    /// With the system clock, lets the next calls skip reading the wall clock (about 25 ns) for at most
+    /// <see cref="MaxClockFreeMilliseconds"/>, and never past <paramref name="remaining"/> less a margin for the coarse
+    /// tick's resolution. A wall-clock jump (NTP step, resume from sleep) is therefore noticed within a second.
+    /// </summary>
+    private void ServeWithoutClock(TokenState state, TimeSpan remaining)
+    {
+        if (!_coarseClock)
+        {
+            return;
+        }
+
+        long milliseconds = Math.Min((long)remaining.TotalMilliseconds - ClockMarginMilliseconds, MaxClockFreeMilliseconds);
+        if (milliseconds > 0)
+        {
+            state.ServeWithoutClockUntil(Environment.TickCount64 + milliseconds);
         }
     }
 

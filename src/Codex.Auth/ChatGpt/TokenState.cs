@@ -5,6 +5,9 @@ namespace Codex.Auth.ChatGpt;
 /// <summary>An immutable snapshot of one credential version, read without locks on the hot path.</summary>
 internal sealed class TokenState
 {
+    // Environment.TickCount64 (ms) before which the headers may be served without reading the wall clock; 0 = read it.
+    private long _servableUntilTick;
+
     public TokenState(CodexAuthDocument document, CodexTokens tokens, AuthHeaders headers, ChatGptIdentity identity, DateTimeOffset? expiresAt, DateTimeOffset refreshAt, CodexAuthException? failure = null)
     {
         Document = document;
@@ -30,6 +33,12 @@ internal sealed class TokenState
 
     /// <summary>A permanent failure remembered for this credential snapshot until the store changes.</summary>
     public CodexAuthException? Failure { get; }
+
+    /// <summary>Whether, at <paramref name="tick"/> (<see cref="Environment.TickCount64"/>), the headers may be served without reading the clock.</summary>
+    public bool IsServableWithoutClock(long tick) => tick < Volatile.Read(ref _servableUntilTick);
+
+    /// <summary>Lets the headers be served without reading the clock until <paramref name="tick"/> (<see cref="Environment.TickCount64"/>).</summary>
+    public void ServeWithoutClockUntil(long tick) => Volatile.Write(ref _servableUntilTick, tick);
 
     public TokenState WithFailure(CodexAuthException failure) => new(Document, Tokens, Headers, Identity, ExpiresAt, RefreshAt, failure);
 }

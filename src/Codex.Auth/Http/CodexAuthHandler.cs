@@ -30,7 +30,7 @@ public sealed class CodexAuthHandler : DelegatingHandler
     private readonly IAuthProvider _provider;
     private readonly string[] _allowedHosts;
     private readonly bool _allowLoopback;
-    private readonly bool _retryOnUnauthorized;
+    private readonly bool _recoverOnUnauthorized;
 
     /// <summary>Creates a handler with default rules.</summary>
     /// <param name="provider">The credential provider.</param>
@@ -63,7 +63,7 @@ public sealed class CodexAuthHandler : DelegatingHandler
 
         _allowedHosts = hosts.Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
         _allowLoopback = options.AllowLoopback;
-        _retryOnUnauthorized = options.RetryOnUnauthorized;
+        _recoverOnUnauthorized = options.RetryOnUnauthorized && provider.SupportsRecovery;
     }
 
     /// <inheritdoc />
@@ -81,7 +81,7 @@ public sealed class CodexAuthHandler : DelegatingHandler
         AuthHeaders headers = pending.Result;
         headers.ApplyTo(request.Headers);
         Task<HttpResponseMessage> responseTask = base.SendAsync(request, cancellationToken);
-        if (!_retryOnUnauthorized || !_provider.SupportsRecovery)
+        if (!_recoverOnUnauthorized)
         {
             return responseTask;
         }
@@ -122,7 +122,8 @@ public sealed class CodexAuthHandler : DelegatingHandler
             return;
         }
 
-        if (!string.Equals(uri.Scheme, Uri.UriSchemeHttps, StringComparison.OrdinalIgnoreCase))
+        string scheme = uri.Scheme; // the parser's interned name for known schemes: the reference test is the fast path
+        if (!ReferenceEquals(scheme, Uri.UriSchemeHttps) && !string.Equals(scheme, Uri.UriSchemeHttps, StringComparison.OrdinalIgnoreCase))
         {
             throw new CodexAuthException(
                 CodexAuthFailureReason.InsecureTransport,
@@ -150,7 +151,7 @@ public sealed class CodexAuthHandler : DelegatingHandler
         AuthHeaders headers = await pending.ConfigureAwait(false);
         headers.ApplyTo(request.Headers);
         Task<HttpResponseMessage> responseTask = base.SendAsync(request, cancellationToken);
-        if (!_retryOnUnauthorized || !_provider.SupportsRecovery)
+        if (!_recoverOnUnauthorized)
         {
             return await responseTask.ConfigureAwait(false);
         }
