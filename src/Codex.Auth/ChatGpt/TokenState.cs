@@ -5,7 +5,7 @@ namespace Codex.Auth.ChatGpt;
 /// <summary>An immutable snapshot of one credential version, read without locks on the hot path.</summary>
 internal sealed class TokenState
 {
-    public TokenState(CodexAuthDocument document, CodexTokens tokens, AuthHeaders headers, ChatGptIdentity identity, DateTimeOffset? expiresAt, DateTimeOffset refreshAt, CodexAuthException? failure = null)
+    public TokenState(CodexAuthDocument document, CodexTokens tokens, AuthHeaders headers, ChatGptIdentity identity, DateTimeOffset? expiresAt, DateTimeOffset refreshAt, CodexAuthException? failure = null, DateTimeOffset? issuedAt = null)
     {
         Document = document;
         Tokens = tokens;
@@ -14,6 +14,7 @@ internal sealed class TokenState
         ExpiresAt = expiresAt;
         RefreshAt = refreshAt;
         Failure = failure;
+        IssuedAt = issuedAt;
     }
 
     public CodexAuthDocument Document { get; }
@@ -28,8 +29,11 @@ internal sealed class TokenState
 
     public DateTimeOffset RefreshAt { get; }
 
+    /// <summary>When the access token was issued (<c>iat</c>, else <c>last_refresh</c>), for the token-age histogram.</summary>
+    public DateTimeOffset? IssuedAt { get; }
+
     /// <summary>A permanent failure remembered for this credential snapshot until the store changes.</summary>
     public CodexAuthException? Failure { get; }
 
-    public TokenState WithFailure(CodexAuthException failure) => new(Document, Tokens, Headers, Identity, ExpiresAt, RefreshAt, failure);
+    public TokenState WithFailure(CodexAuthException failure) => new(Document, Tokens, Headers, Identity, ExpiresAt, RefreshAt, failure, IssuedAt);
 }
