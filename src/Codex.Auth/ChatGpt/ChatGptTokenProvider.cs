@@ -570,7 +570,17 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
         using IDisposable watch = _store.Watch(() => changed.TrySetResult());
         while (true)
         {
-            CodexAuthDocument? document = await _store.LoadAsync(cancellationToken).ConfigureAwait(false);
+            CodexAuthDocument? document;
+            try
+            {
+                document = await _store.LoadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (CodexAuthException ex) when (ex.Reason == CodexAuthFailureReason.MalformedStore)
+            {
+                // The other program may be in the middle of a non-atomic write (truncate, then write): look again.
+                document = null;
+            }
+
             if (document?.Tokens is { } tokens && !tokens.Equals(spent.Tokens)
                 && string.Equals(tokens.AccountId, spent.Tokens.AccountId, StringComparison.Ordinal))
             {
