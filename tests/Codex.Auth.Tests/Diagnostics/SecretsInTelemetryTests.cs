@@ -19,6 +19,7 @@ namespace Codex.Auth.Tests.Diagnostics;
 /// then asserts that no access, refresh or id token, API key, personal access token, private key, identity JWT,
 /// assertion, authorization code or PKCE verifier appears in any of it.
 /// </summary>
+[Collection(TelemetryTestGroup.Name)]
 public sealed class SecretsInTelemetryTests
 {
     private static readonly CodexEnvironment s_emptyEnvironment = CodexEnvironment.FromValues(new Dictionary<string, string?>());
