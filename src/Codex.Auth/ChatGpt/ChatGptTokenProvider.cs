@@ -511,9 +511,9 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
                 TokenState? adopted = await WaitForRefreshByOtherAsync(current, cancellationToken).ConfigureAwait(false);
                 if (adopted is not null)
                 {
+                    Succeeded();
                     Publish(adopted);
                     Log.Adopted(_logger, adopted.Headers.Fingerprint);
-                    Succeeded();
                     return (adopted, "adopted");
                 }
 
@@ -533,8 +533,10 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
             CodexAuthDocument updated = current.Document.WithRefreshedTokens(result.IdToken, result.AccessToken, result.RefreshToken, now);
             await _store.SaveAsync(updated, CancellationToken.None).ConfigureAwait(false);
             TokenState refreshed = CreateState(updated);
-            Publish(refreshed);
+
+            // Clear the failure first: whoever sees the new token must not still see the old failure.
             Succeeded();
+            Publish(refreshed);
             Log.Refreshed(_logger, reason.ToTagValue(), refreshed.Headers.Fingerprint, refreshed.ExpiresAt);
             return (refreshed, "success");
         }
