@@ -1,6 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Codex.Auth.Diagnostics;
 using Codex.Auth.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Codex.Auth.AgentIdentity;
 
@@ -45,6 +48,7 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
     private readonly bool _ownsHttpClient;
     private readonly AgentIdentityJwtVerifier _verifier;
     private readonly AgentTaskRegistrar _registrar;
+    private readonly ILogger _logger;
 
     // With TimeProvider.System the same-second path reads Environment.TickCount64 (a coarse monotonic clock, a few ns)
     // instead of the wall clock until shortly before the second ends; other clocks are read on every call.
@@ -63,14 +67,17 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
     /// </param>
     /// <param name="timeProvider">The clock for assertions, expiry and retry delays; defaults to <see cref="TimeProvider.System"/>.</param>
     /// <param name="environment">The environment to read; defaults to the process environment.</param>
+    /// <param name="logger">A logger; nothing it receives contains a secret.</param>
     /// <exception cref="CodexAuthException">An endpoint override in the environment is not a URL.</exception>
     public AgentIdentityProvider(
         AgentIdentityProviderOptions options,
         HttpClient? httpClient = null,
         TimeProvider? timeProvider = null,
-        CodexEnvironment? environment = null)
+        CodexEnvironment? environment = null,
+        ILogger<AgentIdentityProvider>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
         _options = options;
         _environment = environment ?? CodexEnvironment.Process;
         _time = timeProvider ?? TimeProvider.System;
@@ -211,7 +218,14 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
         {
             // The shared load is not cancelled by any one caller; the HTTP calls have their own time limits.
             AgentIdentityCredential credential = await LoadCredentialAsync(CancellationToken.None).ConfigureAwait(false);
-            string taskId = credential.TaskId ?? await _registrar.RegisterAsync(credential, CancellationToken.None).ConfigureAwait(false);
+            Log.AgentIdentityLoaded(_logger, credential.RuntimeId, credential.AccountId, credential.Source);
+            string? taskId = credential.TaskId;
+            if (taskId is null)
+            {
+                taskId = await _registrar.RegisterAsync(credential, CancellationToken.None).ConfigureAwait(false);
+                Log.TaskRegistered(_logger, credential.RuntimeId);
+            }
+
             var info = new AgentIdentityInfo(
                 credential.RuntimeId,
                 credential.AccountId,
@@ -237,6 +251,11 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
         }
         catch (Exception ex)
         {
+            if (_logger.IsEnabled(LogLevel.Error))
+            {
+                Log.AgentIdentityFailed(_logger, ex is CodexAuthException cae ? cae.Reason.ToString() : ex.GetType().Name);
+            }
+
             // Let the next call try again (the store or the network may have been fixed).
             _ = Interlocked.CompareExchange(ref _initialization, null, completion.Task);
             completion.SetException(ex);

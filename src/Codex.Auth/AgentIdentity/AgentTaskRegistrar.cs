@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Codex.Auth.Diagnostics;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
@@ -45,6 +47,25 @@ internal sealed class AgentTaskRegistrar
     /// <summary>Registers a task for <paramref name="credential"/> and returns its id.</summary>
     /// <exception cref="CodexAuthException"><see cref="CodexAuthFailureReason.TaskRegistrationFailed"/>.</exception>
     public async Task<string> RegisterAsync(AgentIdentityCredential credential, CancellationToken cancellationToken)
+    {
+        using Activity? activity = Instrumentation.StartActivity(CodexAuthTelemetry.TaskRegistrationActivityName, ActivityKind.Client);
+        activity?.SetTag(CodexAuthTelemetry.AgentRuntimeIdTag, credential.RuntimeId);
+        try
+        {
+            string taskId = await RegisterCoreAsync(credential, cancellationToken).ConfigureAwait(false);
+            Instrumentation.RecordTaskRegistration("success");
+            activity?.SetTag(CodexAuthTelemetry.OutcomeTag, "success");
+            return taskId;
+        }
+        catch (Exception ex)
+        {
+            Instrumentation.RecordTaskRegistration("failure");
+            activity?.SetFailure(ex);
+            throw;
+        }
+    }
+
+    private async Task<string> RegisterCoreAsync(AgentIdentityCredential credential, CancellationToken cancellationToken)
     {
         Uri url = AgentIdentityEndpoints.TaskRegistrationUrl(_authApiBaseUrl, credential.RuntimeId);
         int attempts = 0;

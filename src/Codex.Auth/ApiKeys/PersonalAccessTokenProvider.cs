@@ -3,8 +3,11 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Codex.Auth.AgentIdentity;
+using Codex.Auth.Diagnostics;
 using Codex.Auth.Internal;
 using Codex.Auth.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Codex.Auth.ApiKeys;
 
@@ -39,6 +42,7 @@ public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
     private readonly CodexEnvironment _environment;
     private readonly HttpClient _http;
     private readonly bool _ownsHttpClient;
+    private readonly ILogger _logger;
     private State? _state;
     private Task<State>? _initialization;
 
@@ -46,9 +50,11 @@ public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
     /// <param name="options">Where to find the token.</param>
     /// <param name="httpClient">The client for <c>whoami</c>; not disposed by the provider. <see langword="null"/> creates one the provider owns.</param>
     /// <param name="environment">The environment to read; defaults to the process environment.</param>
-    public PersonalAccessTokenProvider(PersonalAccessTokenProviderOptions options, HttpClient? httpClient = null, CodexEnvironment? environment = null)
+    /// <param name="logger">A logger; nothing it receives contains a secret.</param>
+    public PersonalAccessTokenProvider(PersonalAccessTokenProviderOptions options, HttpClient? httpClient = null, CodexEnvironment? environment = null, ILogger<PersonalAccessTokenProvider>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
         ArgumentNullException.ThrowIfNull(options.AuthApiBaseUrl);
         _options = options;
         _environment = environment ?? CodexEnvironment.Process;
@@ -156,10 +162,16 @@ public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
             (string token, string source) = await FindTokenAsync(CancellationToken.None).ConfigureAwait(false);
             State state = await WhoAmIAsync(token, source, CancellationToken.None).ConfigureAwait(false);
             Volatile.Write(ref _state, state);
+            Log.PersonalAccessTokenIdentified(_logger, state.Info.TokenFingerprint, state.Info.AccountId);
             completion.SetResult(state);
         }
         catch (Exception ex)
         {
+            if (_logger.IsEnabled(LogLevel.Error))
+            {
+                Log.PersonalAccessTokenFailed(_logger, ex is CodexAuthException cae ? cae.Reason.ToString() : ex.GetType().Name);
+            }
+
             _ = Interlocked.CompareExchange(ref _initialization, null, completion.Task);
             completion.SetException(ex);
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Codex.Auth.Diagnostics;
 using Codex.Auth.Storage;
 using Microsoft.Extensions.Logging;
@@ -127,6 +128,11 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
             }
 
             DateTimeOffset now = _time.GetUtcNow();
+            if (Instrumentation.TokenAge.Enabled)
+            {
+                RecordTokenAge(state, now);
+            }
+
             if (now < state.RefreshAt)
             {
                 ServeWithoutClock(state, state.RefreshAt - now);
@@ -165,25 +171,31 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
         }
 
         Log.Recovering(_logger, rejected.Fingerprint);
-        state = await ReloadAsync(cancellationToken).ConfigureAwait(false);
-        if (state.Failure is not null)
-        {
-            throw state.Failure;
-        }
-
-        if (!state.Headers.HasSameCredential(rejected))
-        {
-            return true;
-        }
-
         try
         {
+            state = await ReloadAsync(cancellationToken).ConfigureAwait(false);
+            if (state.Failure is not null)
+            {
+                throw state.Failure;
+            }
+
+            if (!state.Headers.HasSameCredential(rejected))
+            {
+                return Recovered(rejected, "reloaded", true);
+            }
+
             TokenState refreshed = await SharedRefresh(state, RefreshReason.UnauthorizedRecovery).WaitAsync(cancellationToken).ConfigureAwait(false);
-            return !refreshed.Headers.HasSameCredential(rejected);
+            bool changed = !refreshed.Headers.HasSameCredential(rejected);
+            return Recovered(rejected, changed ? "refreshed" : "unchanged", changed);
         }
         catch (CodexAuthException ex) when (ex.Reason == CodexAuthFailureReason.RefreshFailed)
         {
-            return false;
+            return Recovered(rejected, "transient_failure", false);
+        }
+        catch (CodexAuthException)
+        {
+            Recovered(rejected, "permanent_failure", false);
+            throw;
         }
     }
 
@@ -344,7 +356,26 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
         }
     }
 
-    private void OnStoreChanged() => Volatile.Write(ref _storeChanged, 1);
+    private void OnStoreChanged()
+    {
+        Volatile.Write(ref _storeChanged, 1);
+        Log.StoreChanged(_logger, _store.Location);
+    }
+
+    private static void RecordTokenAge(TokenState state, DateTimeOffset now)
+    {
+        if (state.IssuedAt is { } issued)
+        {
+            Instrumentation.TokenAge.Record((now - issued).TotalSeconds, new KeyValuePair<string, object?>(CodexAuthTelemetry.ProviderTag, "chatgpt"));
+        }
+    }
+
+    private bool Recovered(AuthHeaders rejected, string outcome, bool retry)
+    {
+        Instrumentation.RecordRecovery(outcome);
+        Log.Recovered(_logger, rejected.Fingerprint, outcome);
+        return retry;
+    }
 
     private async ValueTask<TokenState> ReloadAsync(CancellationToken cancellationToken)
     {
@@ -431,7 +462,7 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
         }
 
         DateTimeOffset refreshAt = ComputeRefreshAt(expires, issuedAt, lastRefresh, _options.RefreshBeforeExpiry, _options.RefreshIntervalWithoutExpiry, _time.GetUtcNow());
-        return new TokenState(document, tokens, headers, identity, expires, refreshAt);
+        return new TokenState(document, tokens, headers, identity, expires, refreshAt, failure: null, issuedAt: issuedAt ?? lastRefresh);
     }
 
     private void StartBackgroundRefresh(TokenState state, DateTimeOffset now)
@@ -483,6 +514,37 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
 
     private async Task<TokenState> RefreshCoreAsync(TokenState basis, RefreshReason reason, CancellationToken cancellationToken)
     {
+        using Activity? activity = Instrumentation.StartActivity(CodexAuthTelemetry.RefreshActivityName);
+        if (activity is not null)
+        {
+            activity.SetTag(CodexAuthTelemetry.RefreshReasonTag, reason.ToTagValue());
+            activity.SetTag(CodexAuthTelemetry.CredentialFingerprintTag, basis.Headers.Fingerprint);
+        }
+
+        Log.Refreshing(_logger, reason.ToTagValue(), basis.Headers.Fingerprint);
+        try
+        {
+            (TokenState state, string outcome) = await RefreshUnderLockAsync(basis, reason, cancellationToken).ConfigureAwait(false);
+            Instrumentation.RecordRefresh(outcome, reason);
+            activity?.SetTag(CodexAuthTelemetry.OutcomeTag, outcome);
+            return state;
+        }
+        catch (Exception ex)
+        {
+            bool permanent = ex is CodexAuthException { RequiresSignIn: true } or CodexAuthException { Reason: CodexAuthFailureReason.AccountMismatch };
+            Instrumentation.RecordRefresh(permanent ? "permanent_failure" : "transient_failure", reason);
+            if (!permanent && ex is CodexAuthException transient)
+            {
+                Log.RefreshFailed(_logger, transient.Reason);
+            }
+
+            activity?.SetFailure(ex);
+            throw;
+        }
+    }
+
+    private async Task<(TokenState State, string Outcome)> RefreshUnderLockAsync(TokenState basis, RefreshReason reason, CancellationToken cancellationToken)
+    {
         IAsyncDisposable? held = await _store.AcquireRefreshLockAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -497,7 +559,7 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
                 if (reason == RefreshReason.UnauthorizedRecovery || _time.GetUtcNow() < current.RefreshAt)
                 {
                     Succeeded();
-                    return current;
+                    return (current, "adopted");
                 }
             }
 
@@ -515,10 +577,10 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
                 TokenState? adopted = await WaitForRefreshByOtherAsync(current, cancellationToken).ConfigureAwait(false);
                 if (adopted is not null)
                 {
+                    Succeeded();
                     Publish(adopted);
                     Log.Adopted(_logger, adopted.Headers.Fingerprint);
-                    Succeeded();
-                    return adopted;
+                    return (adopted, "adopted");
                 }
 
                 throw Remember(current, ex);
@@ -537,10 +599,12 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
             CodexAuthDocument updated = current.Document.WithRefreshedTokens(result.IdToken, result.AccessToken, result.RefreshToken, now);
             await _store.SaveAsync(updated, CancellationToken.None).ConfigureAwait(false);
             TokenState refreshed = CreateState(updated, receivedAt: now);
-            Publish(refreshed);
+
+            // Clear the failure first: whoever sees the new token must not still see the old failure.
             Succeeded();
-            Log.Refreshed(_logger, reason == RefreshReason.UnauthorizedRecovery ? "unauthorized_recovery" : "proactive_expiry", refreshed.Headers.Fingerprint, refreshed.ExpiresAt);
-            return refreshed;
+            Publish(refreshed);
+            Log.Refreshed(_logger, reason.ToTagValue(), refreshed.Headers.Fingerprint, refreshed.ExpiresAt);
+            return (refreshed, "success");
         }
         finally
         {
@@ -574,7 +638,17 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
         using IDisposable watch = _store.Watch(() => changed.TrySetResult());
         while (true)
         {
-            CodexAuthDocument? document = await _store.LoadAsync(cancellationToken).ConfigureAwait(false);
+            CodexAuthDocument? document;
+            try
+            {
+                document = await _store.LoadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (CodexAuthException ex) when (ex.Reason == CodexAuthFailureReason.MalformedStore)
+            {
+                // The other program may be in the middle of a non-atomic write (truncate, then write): look again.
+                document = null;
+            }
+
             if (document?.Tokens is { } tokens && !tokens.Equals(spent.Tokens)
                 && string.Equals(tokens.AccountId, spent.Tokens.AccountId, StringComparison.Ordinal))
             {

@@ -8,7 +8,7 @@ internal sealed class TokenState
     // Environment.TickCount64 (ms) before which the headers may be served without reading the wall clock; 0 = read it.
     private long _servableUntilTick;
 
-    public TokenState(CodexAuthDocument document, CodexTokens tokens, AuthHeaders headers, ChatGptIdentity identity, DateTimeOffset? expiresAt, DateTimeOffset refreshAt, CodexAuthException? failure = null)
+    public TokenState(CodexAuthDocument document, CodexTokens tokens, AuthHeaders headers, ChatGptIdentity identity, DateTimeOffset? expiresAt, DateTimeOffset refreshAt, CodexAuthException? failure = null, DateTimeOffset? issuedAt = null)
     {
         Document = document;
         Tokens = tokens;
@@ -17,6 +17,7 @@ internal sealed class TokenState
         ExpiresAt = expiresAt;
         RefreshAt = refreshAt;
         Failure = failure;
+        IssuedAt = issuedAt;
     }
 
     public CodexAuthDocument Document { get; }
@@ -31,6 +32,9 @@ internal sealed class TokenState
 
     public DateTimeOffset RefreshAt { get; }
 
+    /// <summary>When the access token was issued (<c>iat</c>, else <c>last_refresh</c>), for the token-age histogram.</summary>
+    public DateTimeOffset? IssuedAt { get; }
+
     /// <summary>A permanent failure remembered for this credential snapshot until the store changes.</summary>
     public CodexAuthException? Failure { get; }
 
@@ -40,5 +44,5 @@ internal sealed class TokenState
     /// <summary>Lets the headers be served without reading the clock until <paramref name="tick"/> (<see cref="Environment.TickCount64"/>).</summary>
     public void ServeWithoutClockUntil(long tick) => Volatile.Write(ref _servableUntilTick, tick);
 
-    public TokenState WithFailure(CodexAuthException failure) => new(Document, Tokens, Headers, Identity, ExpiresAt, RefreshAt, failure);
+    public TokenState WithFailure(CodexAuthException failure) => new(Document, Tokens, Headers, Identity, ExpiresAt, RefreshAt, failure, IssuedAt);
 }

@@ -32,7 +32,7 @@ internal static class CodexAuthProviderFactory
                 httpClient: null,
                 environment,
                 loggers?.CreateLogger<ChatGptTokenProvider>()),
-            CodexCredentialSource.AgentIdentity or CodexCredentialSource.PersonalAccessToken => CreateAgent(options, environment, time),
+            CodexCredentialSource.AgentIdentity or CodexCredentialSource.PersonalAccessToken => CreateAgent(options, environment, time, loggers),
             _ => new CodexCredentialResolver(environment, time, loggers).Resolve(new CodexCredentialResolverOptions
             {
                 ApiKey = options.ApiKey,
@@ -42,17 +42,17 @@ internal static class CodexAuthProviderFactory
         };
     }
 
-    private static IAuthProvider CreateAgent(CodexAuthOptions options, CodexEnvironment environment, TimeProvider time)
+    private static IAuthProvider CreateAgent(CodexAuthOptions options, CodexEnvironment environment, TimeProvider time, ILoggerFactory? loggers)
     {
         string? value = environment.GetNonBlank(CodexEnvironmentVariables.CodexAccessToken) ?? environment.GetNonBlank(CodexEnvironmentVariables.CodexAgentIdentity);
         if (value is not null)
         {
-            return new CodexCredentialResolver(environment, time).CreateAccessTokenProvider(value);
+            return new CodexCredentialResolver(environment, time, loggers).CreateAccessTokenProvider(value);
         }
 
         var store = new Storage.FileCredentialStore(options.CodexHome is { Length: > 0 } home ? Storage.CodexHome.Validate(home) : Storage.CodexHome.Resolve(environment));
         return options.Source == CodexCredentialSource.PersonalAccessToken
-            ? new PersonalAccessTokenProvider(new PersonalAccessTokenProviderOptions { CredentialStore = store }, environment: environment)
-            : new AgentIdentity.AgentIdentityProvider(new AgentIdentity.AgentIdentityProviderOptions { CredentialStore = store }, null, time, environment);
+            ? new PersonalAccessTokenProvider(new PersonalAccessTokenProviderOptions { CredentialStore = store }, environment: environment, logger: loggers?.CreateLogger<PersonalAccessTokenProvider>())
+            : new AgentIdentity.AgentIdentityProvider(new AgentIdentity.AgentIdentityProviderOptions { CredentialStore = store }, null, time, environment, loggers?.CreateLogger<AgentIdentity.AgentIdentityProvider>());
     }
 }

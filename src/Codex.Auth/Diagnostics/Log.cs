@@ -2,7 +2,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Codex.Auth.Diagnostics;
 
-/// <summary>Source-generated log messages. Arguments are fingerprints and reasons, never secrets.</summary>
+/// <summary>
+/// Source-generated log messages. Arguments are fingerprints, ids, reasons and locations — never a token, key,
+/// assertion or private key. Callers guard anything that costs more than a field read with <c>IsEnabled</c>.
+/// </summary>
 internal static partial class Log
 {
     [LoggerMessage(1, LogLevel.Information, "ChatGPT token refreshed ({Reason}): access token {Fingerprint}, expires {ExpiresAt:O}.")]
@@ -22,4 +25,43 @@ internal static partial class Log
 
     [LoggerMessage(6, LogLevel.Information, "Recovering from HTTP 401 for access token {Fingerprint}.")]
     public static partial void Recovering(ILogger logger, string fingerprint);
+
+    [LoggerMessage(7, LogLevel.Debug, "Refreshing ChatGPT token ({Reason}): access token {Fingerprint}.")]
+    public static partial void Refreshing(ILogger logger, string reason, string fingerprint);
+
+    [LoggerMessage(8, LogLevel.Warning, "ChatGPT token refresh failed transiently ({FailureReason}); the current token is kept while it is valid.")]
+    public static partial void RefreshFailed(ILogger logger, CodexAuthFailureReason failureReason);
+
+    [LoggerMessage(9, LogLevel.Information, "HTTP 401 recovery for access token {Fingerprint}: {Outcome}.")]
+    public static partial void Recovered(ILogger logger, string fingerprint, string outcome);
+
+    [LoggerMessage(10, LogLevel.Debug, "The credential store {Location} changed; credentials are reloaded on the next request.")]
+    public static partial void StoreChanged(ILogger logger, string location);
+
+    [LoggerMessage(11, LogLevel.Information, "Loaded agent identity {AgentRuntimeId} for account {AccountId} from {Source}.")]
+    public static partial void AgentIdentityLoaded(ILogger logger, string agentRuntimeId, string accountId, string source);
+
+    [LoggerMessage(12, LogLevel.Information, "Registered a task for agent {AgentRuntimeId}.")]
+    public static partial void TaskRegistered(ILogger logger, string agentRuntimeId);
+
+    [LoggerMessage(13, LogLevel.Error, "Agent identity could not be used ({FailureReason}); the next request tries again.")]
+    public static partial void AgentIdentityFailed(ILogger logger, string failureReason);
+
+    [LoggerMessage(14, LogLevel.Information, "Personal access token {Fingerprint} belongs to account {AccountId}.")]
+    public static partial void PersonalAccessTokenIdentified(ILogger logger, string fingerprint, string? accountId);
+
+    [LoggerMessage(15, LogLevel.Error, "Personal access token could not be used ({FailureReason}); the next request tries again.")]
+    public static partial void PersonalAccessTokenFailed(ILogger logger, string failureReason);
+
+    [LoggerMessage(16, LogLevel.Information, "Signed in ({Flow}) to account {AccountId}, saved to {Location}.")]
+    public static partial void SignedIn(ILogger logger, string flow, string? accountId, string location);
+
+    [LoggerMessage(17, LogLevel.Warning, "Sign-in ({Flow}) failed ({FailureReason}).")]
+    public static partial void SignInFailed(ILogger logger, string flow, string failureReason);
+
+    [LoggerMessage(18, LogLevel.Debug, "Device code issued; polling every {Interval}.")]
+    public static partial void DeviceCodeIssued(ILogger logger, TimeSpan interval);
+
+    [LoggerMessage(19, LogLevel.Information, "Signed out of {Location}: revoke {Revoke}.")]
+    public static partial void SignedOut(ILogger logger, string location, string revoke);
 }

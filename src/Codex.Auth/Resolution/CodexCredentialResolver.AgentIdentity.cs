@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using Codex.Auth.AgentIdentity;
 using Codex.Auth.ApiKeys;
 using Codex.Auth.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Codex.Auth.Resolution;
 
@@ -16,8 +17,8 @@ public sealed partial class CodexCredentialResolver
         ArgumentException.ThrowIfNullOrWhiteSpace(value);
         value = value.Trim();
         return PersonalAccessTokenProvider.IsPersonalAccessToken(value)
-            ? new PersonalAccessTokenProvider(new PersonalAccessTokenProviderOptions { Token = value, UseEnvironment = false, UseCredentialStore = false }, environment: _environment)
-            : new AgentIdentityProvider(new AgentIdentityProviderOptions { Identity = value, UseEnvironment = false, UseCredentialStore = false }, null, _time, _environment);
+            ? new PersonalAccessTokenProvider(new PersonalAccessTokenProviderOptions { Token = value, UseEnvironment = false, UseCredentialStore = false }, environment: _environment, logger: _loggers?.CreateLogger<PersonalAccessTokenProvider>())
+            : new AgentIdentityProvider(new AgentIdentityProviderOptions { Identity = value, UseEnvironment = false, UseCredentialStore = false }, null, _time, _environment, _loggers?.CreateLogger<AgentIdentityProvider>());
     }
 
     private bool TryAccessToken([NotNullWhen(true)] out ResolvedCredential? credential)
@@ -39,11 +40,11 @@ public sealed partial class CodexCredentialResolver
     private ResolvedCredential FromStoreAgentIdentity(CodexAuthDocument document, FileCredentialStore store) =>
         document.Mode == CodexAuthMode.PersonalAccessToken
             ? new ResolvedCredential(
-                new PersonalAccessTokenProvider(new PersonalAccessTokenProviderOptions { UseEnvironment = false, CredentialStore = store }, environment: _environment),
+                new PersonalAccessTokenProvider(new PersonalAccessTokenProviderOptions { UseEnvironment = false, CredentialStore = store }, environment: _environment, logger: _loggers?.CreateLogger<PersonalAccessTokenProvider>()),
                 CodexCredentialSource.PersonalAccessToken,
                 store.FilePath)
             : new ResolvedCredential(
-                new AgentIdentityProvider(new AgentIdentityProviderOptions { UseEnvironment = false, CredentialStore = store }, null, _time, _environment),
+                new AgentIdentityProvider(new AgentIdentityProviderOptions { UseEnvironment = false, CredentialStore = store }, null, _time, _environment, _loggers?.CreateLogger<AgentIdentityProvider>()),
                 CodexCredentialSource.AgentIdentity,
                 store.FilePath);
 }

@@ -1,6 +1,10 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
+using Codex.Auth.Diagnostics;
 using Codex.Auth.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Codex.Auth.SignIn;
 
@@ -41,13 +45,16 @@ public sealed class CodexSignIn : IDisposable
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
     private readonly SignInHttp _issuer;
+    private readonly ILogger _logger;
 
     /// <summary>Creates a sign-in client.</summary>
     /// <param name="store">Where credentials are read, removed and saved.</param>
     /// <param name="options">The options; <see langword="null"/> for <see cref="SignInOptions.FromEnvironment"/>.</param>
-    public CodexSignIn(ICodexCredentialStore store, SignInOptions? options = null)
+    /// <param name="logger">A logger; nothing it receives contains a token, code or verifier.</param>
+    public CodexSignIn(ICodexCredentialStore store, SignInOptions? options = null, ILogger<CodexSignIn>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(store);
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
         options ??= SignInOptions.FromEnvironment();
         options.Validate();
         _store = store;
@@ -69,12 +76,16 @@ public sealed class CodexSignIn : IDisposable
     /// <returns>Who signed in.</returns>
     /// <exception cref="CodexAuthException"><see cref="CodexAuthFailureReason.SignInFailed"/>: device login is not enabled, the code expired (15 minutes), or the server refused.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public async Task<SignInResult> SignInWithDeviceCodeAsync(IProgress<SignInProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<SignInResult> SignInWithDeviceCodeAsync(IProgress<SignInProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        TraceAsync("device_code", progress, static (self, p, ct) => self.DeviceCodeFlowAsync(p, ct), cancellationToken);
+
+    private async Task<SignInResult> DeviceCodeFlowAsync(IProgress<SignInProgress>? progress, CancellationToken cancellationToken)
     {
         TimeProvider time = _options.TimeProvider;
         DeviceCode code = await _issuer.RequestDeviceCodeAsync(cancellationToken).ConfigureAwait(false);
         DateTimeOffset deadline = time.GetUtcNow() + _options.DeviceCodeLifetime;
         TimeSpan interval = code.Interval < MinimumPollInterval ? MinimumPollInterval : code.Interval;
+        Log.DeviceCodeIssued(_logger, interval);
         progress?.Report(new SignInProgress(SignInProgressKind.DeviceCodeIssued)
         {
             UserCode = code.UserCode,
@@ -131,7 +142,10 @@ public sealed class CodexSignIn : IDisposable
     /// <returns>Who signed in.</returns>
     /// <exception cref="CodexAuthException"><see cref="CodexAuthFailureReason.SignInFailed"/>: the ports are taken, the state did not match, the user declined, or the exchange failed.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public async Task<SignInResult> SignInWithBrowserAsync(IProgress<SignInProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<SignInResult> SignInWithBrowserAsync(IProgress<SignInProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        TraceAsync("browser", progress, static (self, p, ct) => self.BrowserFlowAsync(p, ct), cancellationToken);
+
+    private async Task<SignInResult> BrowserFlowAsync(IProgress<SignInProgress>? progress, CancellationToken cancellationToken)
     {
         LoopbackCallbackServer server = LoopbackCallbackServer.Start(_options.CallbackPort, _options.FallbackCallbackPort);
         await using (server.ConfigureAwait(false))
@@ -232,6 +246,11 @@ public sealed class CodexSignIn : IDisposable
         await using (held.ConfigureAwait(false))
         {
             (RevokeOutcome outcome, bool removed) = await RemoveStoredAsync(cancellationToken).ConfigureAwait(false);
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                Log.SignedOut(_logger, _store.Location, outcome.ToString());
+            }
+
             return new LogoutResult(removed, outcome, _store.Location);
         }
     }
@@ -256,6 +275,33 @@ public sealed class CodexSignIn : IDisposable
     }
 
     private static TimeSpan MinimumPollInterval => TimeSpan.FromMilliseconds(250);
+
+    private async Task<SignInResult> TraceAsync(
+        string flow,
+        IProgress<SignInProgress>? progress,
+        Func<CodexSignIn, IProgress<SignInProgress>?, CancellationToken, Task<SignInResult>> run,
+        CancellationToken cancellationToken)
+    {
+        using Activity? activity = Instrumentation.StartActivity(CodexAuthTelemetry.SignInActivityName);
+        activity?.SetTag(CodexAuthTelemetry.SignInFlowTag, flow);
+        try
+        {
+            SignInResult result = await run(this, progress, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag(CodexAuthTelemetry.OutcomeTag, "success");
+            Log.SignedIn(_logger, flow, result.AccountId, result.Location);
+            return result;
+        }
+        catch (Exception ex)
+        {
+            activity?.SetFailure(ex);
+            if (_logger.IsEnabled(LogLevel.Warning))
+            {
+                Log.SignInFailed(_logger, flow, ex is CodexAuthException cae ? cae.Reason.ToString() : ex.GetType().Name);
+            }
+
+            throw;
+        }
+    }
 
     private Uri BuildAuthorizeUrl(Uri redirect, string challenge, string state)
     {
