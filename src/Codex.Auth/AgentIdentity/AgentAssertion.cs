@@ -1,3 +1,4 @@
+using Codex.Auth.Internal;
 using System.Buffers;
 using System.Globalization;
 using System.Text;
@@ -42,7 +43,7 @@ internal static class AgentAssertion
             writer.WriteEndObject();
         }
 
-        return Base64UrlText.Encode(buffer.WrittenSpan);
+        return Base64Url.Encode(buffer.WrittenSpan);
     }
 
     /// <summary>The task-registration body: <c>{"timestamp":"…","signature":"…"}</c>, signing <c>"{runtime}:{timestamp}"</c>.</summary>

@@ -1,3 +1,4 @@
+using Codex.Auth.Internal;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -47,7 +48,7 @@ internal sealed class AgentIdentityJwtVerifier
         byte[] signature;
         try
         {
-            signature = Base64UrlText.DecodeLenient(parts[2]);
+            signature = Base64Url.DecodeLenient(parts[2]);
         }
         catch (FormatException)
         {
@@ -120,7 +121,7 @@ internal sealed class AgentIdentityJwtVerifier
     {
         try
         {
-            return JsonNode.Parse(Base64UrlText.DecodeLenient(segment)) as JsonObject
+            return JsonNode.Parse(Base64Url.DecodeLenient(segment)) as JsonObject
                 ?? throw Invalid(source, $"its {what} is not a JSON object");
         }
         catch (FormatException)
@@ -225,8 +226,8 @@ internal sealed class AgentIdentityJwtVerifier
 
                 keys[kid] = new RSAParameters
                 {
-                    Modulus = TrimLeadingZeros(Base64UrlText.DecodeLenient(n)),
-                    Exponent = TrimLeadingZeros(Base64UrlText.DecodeLenient(e)),
+                    Modulus = TrimLeadingZeros(Base64Url.DecodeLenient(n)),
+                    Exponent = TrimLeadingZeros(Base64Url.DecodeLenient(e)),
                 };
             }
         }

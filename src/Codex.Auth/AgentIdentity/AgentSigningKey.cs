@@ -1,3 +1,4 @@
+using Codex.Auth.Internal;
 using System.Formats.Asn1;
 using System.Security.Cryptography;
 using Sodium;
@@ -40,7 +41,7 @@ internal sealed class AgentSigningKey
         byte[] der;
         try
         {
-            der = Base64UrlText.DecodeLenient(base64Pkcs8.Trim());
+            der = Base64Url.DecodeLenient(base64Pkcs8.Trim());
         }
         catch (FormatException)
         {

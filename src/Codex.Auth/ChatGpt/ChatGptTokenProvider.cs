@@ -389,6 +389,7 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
             }
         }
 
+        TokenState? before = _state;
         CodexAuthDocument? document = await _store.LoadAsync(cancellationToken).ConfigureAwait(false);
         TokenState? current = _state;
         if (current is not null && document is not null && current.Document.HasSameCredentials(document))
@@ -399,6 +400,14 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
         TokenState state = current is null ? CreateState(document) : CreateStateOrRemember(document, current);
         lock (_gate)
         {
+            if (!ReferenceEquals(_state, before) && _state is { } newer)
+            {
+                // A refresh published while we were reading: what we read may predate its save. Keep the
+                // published state and look at the store again on the next call.
+                Volatile.Write(ref _storeChanged, 1);
+                return newer;
+            }
+
             _state = state;
         }
 

@@ -1,25 +1,106 @@
+using System.Buffers;
+
 namespace Codex.Auth.Internal;
 
-/// <summary>base64url without padding (RFC 4648 §5), as JWTs use it.</summary>
+/// <summary>Base64url (RFC 4648 §5) without padding — JWTs, PKCE, assertions — and a lenient decoder for either base64 alphabet. (net8.0 has no <c>System.Buffers.Text.Base64Url</c>.)</summary>
 internal static class Base64Url
 {
-    public static byte[]? TryDecode(string text)
+    /// <summary>Encodes <paramref name="data"/> as base64url without padding.</summary>
+    public static string Encode(ReadOnlySpan<byte> data)
     {
-        string s = text.Replace('-', '+').Replace('_', '/');
-        switch (s.Length % 4)
+        int length = ((data.Length + 2) / 3) * 4;
+        char[]? rented = null;
+        Span<char> buffer = length <= 512 ? stackalloc char[length] : (rented = ArrayPool<char>.Shared.Rent(length));
+        try
         {
-            case 2: s += "=="; break;
-            case 3: s += "="; break;
-            case 1: return null;
-        }
+            if (!Convert.TryToBase64Chars(data, buffer, out int written))
+            {
+                throw new InvalidOperationException("Base64 buffer too small.");
+            }
 
-        byte[] buffer = new byte[s.Length / 4 * 3];
-        return Convert.TryFromBase64String(s, buffer, out int written) ? buffer[..written] : null;
+            while (written > 0 && buffer[written - 1] == '=')
+            {
+                written--;
+            }
+
+            Span<char> text = buffer[..written];
+            for (int i = 0; i < text.Length; i++)
+            {
+                text[i] = text[i] switch
+                {
+                    '+' => '-',
+                    '/' => '_',
+                    char c => c,
+                };
+            }
+
+            return new string(text);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
+        }
     }
 
-    public static string Encode(ReadOnlySpan<byte> bytes)
+    /// <summary>Decodes strict base64url (no <c>+</c> or <c>/</c>), with or without padding.</summary>
+    /// <exception cref="FormatException">The text is not base64url.</exception>
+    public static byte[] Decode(string text)
     {
-        string s = Convert.ToBase64String(bytes);
-        return s.TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        if (text.Contains('+', StringComparison.Ordinal) || text.Contains('/', StringComparison.Ordinal))
+        {
+            throw new FormatException("Not base64url.");
+        }
+
+        return DecodeLenient(text);
+    }
+
+    /// <summary>Decodes strict base64url, or returns <see langword="null"/>.</summary>
+    public static byte[]? TryDecode(string text)
+    {
+        try
+        {
+            return Decode(text);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Decodes standard or URL-safe base64, with or without padding.</summary>
+    /// <exception cref="FormatException">The text is not base64.</exception>
+    public static byte[] DecodeLenient(string text)
+    {
+        var chars = new char[text.Length + 3];
+        int n = 0;
+        foreach (char c in text)
+        {
+            chars[n++] = c switch
+            {
+                '-' => '+',
+                '_' => '/',
+                _ => c,
+            };
+        }
+
+        while (n > 0 && chars[n - 1] == '=')
+        {
+            n--;
+        }
+
+        if (n % 4 == 1)
+        {
+            throw new FormatException("Invalid base64 length.");
+        }
+
+        while (n % 4 != 0)
+        {
+            chars[n++] = '=';
+        }
+
+        return Convert.FromBase64CharArray(chars, 0, n);
     }
 }

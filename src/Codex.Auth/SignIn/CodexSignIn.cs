@@ -1,3 +1,4 @@
+using Codex.Auth.ChatGpt;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
@@ -343,8 +344,16 @@ public sealed class CodexSignIn : IDisposable
 
     private Task<SignInResult> SaveTokensAsync(TokenSet tokens, CancellationToken cancellationToken)
     {
-        SignInJwt claims = SignInJwt.TryDecode(tokens.IdToken)
-            ?? throw SignInHttp.Failed("The id token returned by the sign-in server is not a well-formed JWT.", "Try signing in again.");
+        ChatGptIdentity claims;
+        try
+        {
+            claims = ChatGptTokenClaims.ReadIdentity(tokens.IdToken);
+        }
+        catch (CodexAuthException)
+        {
+            throw SignInHttp.Failed("The id token returned by the sign-in server is not a well-formed JWT.", "Try signing in again.");
+        }
+
         CodexAuthDocument document = CodexAuthDocument.CreateChatGpt(
             tokens.IdToken,
             tokens.AccessToken,

@@ -1,3 +1,4 @@
+using Codex.Auth.Internal;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -7,11 +8,11 @@ namespace Codex.Auth.SignIn;
 internal static class Pkce
 {
     /// <summary>base64url of 64 random bytes.</summary>
-    public static string CreateVerifier() => SignInBase64Url.Encode(RandomNumberGenerator.GetBytes(64));
+    public static string CreateVerifier() => Base64Url.Encode(RandomNumberGenerator.GetBytes(64));
 
     /// <summary>base64url of SHA-256 of the verifier's ASCII bytes.</summary>
-    public static string ChallengeOf(string verifier) => SignInBase64Url.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
+    public static string ChallengeOf(string verifier) => Base64Url.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
 
     /// <summary>base64url of 32 random bytes.</summary>
-    public static string CreateState() => SignInBase64Url.Encode(RandomNumberGenerator.GetBytes(32));
+    public static string CreateState() => Base64Url.Encode(RandomNumberGenerator.GetBytes(32));
 }

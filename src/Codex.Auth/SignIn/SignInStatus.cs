@@ -1,3 +1,4 @@
+using Codex.Auth.ChatGpt;
 using Codex.Auth.Storage;
 
 namespace Codex.Auth.SignIn;
@@ -52,8 +53,8 @@ public sealed class SignInStatus
     {
         ArgumentNullException.ThrowIfNull(document);
         ArgumentNullException.ThrowIfNull(location);
-        SignInJwt? id = SignInJwt.TryDecode(document.Tokens?.IdToken);
-        SignInJwt? access = SignInJwt.TryDecode(document.Tokens?.AccessToken);
+        ChatGptIdentity? id = TryRead(() => ChatGptTokenClaims.ReadIdentity(document.Tokens!.IdToken), document.Tokens?.IdToken);
+        DateTimeOffset? expires = TryRead(() => ChatGptTokenClaims.ReadExpiry(document.Tokens!.AccessToken), document.Tokens?.AccessToken);
         return new SignInStatus(document.Mode, location)
         {
             AuthModeValue = document.AuthModeValue,
@@ -61,10 +62,28 @@ public sealed class SignInStatus
             Email = id?.Email,
             PlanType = id?.PlanType,
             IsFedRamp = id?.IsFedRamp ?? false,
-            AccessTokenExpiresAt = access?.ExpiresAt,
+            AccessTokenExpiresAt = expires,
             LastRefresh = document.LastRefresh,
             HasRefreshToken = !string.IsNullOrEmpty(document.Tokens?.RefreshToken),
         };
+    }
+
+    /// <summary>Status is best effort: a token that cannot be decoded shows as unknown claims, not as an error.</summary>
+    private static T? TryRead<T>(Func<T> read, string? token)
+    {
+        if (string.IsNullOrEmpty(token))
+        {
+            return default;
+        }
+
+        try
+        {
+            return read();
+        }
+        catch (CodexAuthException ex) when (ex.Reason == CodexAuthFailureReason.MalformedToken)
+        {
+            return default;
+        }
     }
 
     /// <summary>Describes the status without any secret.</summary>
