@@ -13,7 +13,7 @@ string version = args[1];
 int failures = 0;
 
 // 1. Package metadata: README, MIT licence expression, repository, symbols package.
-foreach (string id in new[] { "Codex.Auth", "Codex.Auth.Testing", "Codex.Auth.Cli" })
+foreach (string id in new[] { "Codex.Auth", "Codex.Auth.Proxy", "Codex.Auth.Testing", "Codex.Auth.Cli" })
 {
     string path = Path.Combine(folder, $"{id}.{version}.nupkg");
     using ZipArchive zip = ZipFile.OpenRead(path);
@@ -29,7 +29,13 @@ foreach (string id in new[] { "Codex.Auth", "Codex.Auth.Testing", "Codex.Auth.Cl
     Check(File.Exists(Path.Combine(folder, $"{id}.{version}.snupkg")), $"{id}: symbols package");
 }
 
-// 2. The library, from its package, against the fake server, from its package.
+// 2. The proxy package: placeholder credentials for a sandbox carry the host's account and expiry, nothing else.
+DateTimeOffset hostExpiry = DateTimeOffset.UtcNow.AddMinutes(30);
+Codex.Auth.Proxy.PlaceholderTokens placeholder = Codex.Auth.Proxy.PlaceholderCredentials.Create("acct_host", hostExpiry, DateTimeOffset.UtcNow);
+string placeholderJson = Codex.Auth.Proxy.PlaceholderCredentials.CreateAuthJson(placeholder, DateTimeOffset.UtcNow);
+Check(placeholderJson.Contains("acct_host", StringComparison.Ordinal) && Codex.Auth.ChatGpt.ChatGptTokenClaims.ReadExpiry(placeholder.AccessToken)?.ToUnixTimeSeconds() == hostExpiry.ToUnixTimeSeconds(), "Codex.Auth.Proxy: placeholder auth.json with the host's account and exp");
+
+// 3. The library, from its package, against the fake server, from its package.
 await using FakeCodexServer server = await FakeCodexServer.StartAsync();
 string home = Directory.CreateTempSubdirectory("codex-auth-consumer-").FullName;
 try

@@ -10,7 +10,7 @@ public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
     public string All => Stdout + Stderr;
 }
 
-/// <summary>Runs the built <c>codex-auth</c> (Codex.Auth.Cli.dll) as a real child process with a controlled environment.</summary>
+/// <summary>Runs the built <c>codex-auth</c> (codex-auth.dll) as a real child process with a controlled environment.</summary>
 public sealed class CliProcess : IDisposable
 {
     private static readonly string[] s_scrubbed =
