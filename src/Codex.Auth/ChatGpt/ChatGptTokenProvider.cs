@@ -98,6 +98,12 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
     /// <summary>Raised when a background refresh fails; the current token is still served until it expires.</summary>
     public event EventHandler<RefreshFailedEventArgs>? BackgroundRefreshFailed;
 
+    /// <summary>
+    /// Raised after a refresh completed — by this provider's own POST, or by adopting tokens another process wrote —
+    /// and the new token is being served. Raised after <c>auth.lock</c> is released, on the refresh's own task.
+    /// </summary>
+    public event EventHandler<TokenRefreshedEventArgs>? Refreshed;
+
     /// <inheritdoc />
     public Uri BaseUrl { get; }
 
@@ -536,6 +542,7 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
             (TokenState state, string outcome) = await RefreshUnderLockAsync(basis, reason, cancellationToken).ConfigureAwait(false);
             Instrumentation.RecordRefresh(outcome, reason);
             activity?.SetTag(CodexAuthTelemetry.OutcomeTag, outcome);
+            Refreshed?.Invoke(this, new TokenRefreshedEventArgs(reason, outcome == "adopted", state.Headers.Fingerprint, state.ExpiresAt));
             return state;
         }
         catch (Exception ex)

@@ -240,7 +240,7 @@ public sealed class ChatGptTokenProviderTests : IAsyncLifetime
         FakeSignIn other = _f.Server.SimulateRefreshByOtherClient("acct_main");
 
         _f.WriteAuthJson(other.ToAuthJson(_f.Time.GetUtcNow()));
-        AuthHeaders updated = await WaitForNewHeadersAsync(provider, original);
+        AuthHeaders updated = await WaitForStoreNotificationAsync(provider, original);
 
         Assert.Equal("Bearer " + other.AccessToken, Authorization(updated));
         Assert.Equal(0, _f.Server.TokenRefreshCount);
@@ -436,7 +436,27 @@ public sealed class ChatGptTokenProviderTests : IAsyncLifetime
         Assert.DoesNotContain(_f.SignIn.AccessToken, provider.ToString(), StringComparison.Ordinal);
     }
 
-    private async Task<AuthHeaders> WaitForNewHeadersAsync(ChatGptTokenProvider provider, AuthHeaders old)
+    private static async Task<AuthHeaders> WaitForNewHeadersAsync(ChatGptTokenProvider provider, AuthHeaders old)
+    {
+        var refreshed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        provider.Refreshed += (_, e) => refreshed.TrySetResult();
+        AuthHeaders current = await provider.GetHeadersAsync();
+        if (current.HasSameCredential(old))
+        {
+            // No polling: wait for the provider to say a refresh completed (or for the store change it watches).
+            await refreshed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            current = await provider.GetHeadersAsync();
+        }
+
+        Assert.False(current.HasSameCredential(old));
+        return current;
+    }
+
+    /// <summary>
+    /// Waits for the operating system's file notification (inotify) to reach the provider's store watch. There is no
+    /// in-process event to wait on for another process's write, so this re-checks every few milliseconds, bounded.
+    /// </summary>
+    private static async Task<AuthHeaders> WaitForStoreNotificationAsync(ChatGptTokenProvider provider, AuthHeaders old)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (true)
