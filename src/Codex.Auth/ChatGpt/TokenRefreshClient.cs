@@ -38,13 +38,7 @@ internal sealed class TokenRefreshClient
                     .Handle<HttpRequestException>()
                     .Handle<TimeoutRejectedException>()
                     .HandleResult(r => (int)r.StatusCode >= 500 || r.StatusCode == HttpStatusCode.TooManyRequests),
-                DelayGenerator = static args =>
-                {
-                    RetryConditionHeaderValue? retryAfter = args.Outcome.Result?.Headers.RetryAfter;
-                    TimeSpan? delay = retryAfter?.Delta
-                        ?? (retryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
-                    return new ValueTask<TimeSpan?>(delay is { } d && d > TimeSpan.Zero ? TimeSpan.FromTicks(Math.Min(d.Ticks, TimeSpan.FromMinutes(2).Ticks)) : null);
-                },
+                DelayGenerator = args => new ValueTask<TimeSpan?>(RetryAfter(args.Outcome.Result, time.GetUtcNow())),
                 OnRetry = static args =>
                 {
                     args.Outcome.Result?.Dispose();
@@ -117,6 +111,14 @@ internal sealed class TokenRefreshClient
 
             throw Transient($"the token endpoint answered {(int)response.StatusCode}{(code is null ? string.Empty : " (" + code + ")")}");
         }
+    }
+
+    /// <summary>The server's <c>Retry-After</c> (seconds or a date), capped at 2 minutes; <see langword="null"/> lets Polly's back-off decide.</summary>
+    internal static TimeSpan? RetryAfter(HttpResponseMessage? response, DateTimeOffset now)
+    {
+        RetryConditionHeaderValue? retryAfter = response?.Headers.RetryAfter;
+        TimeSpan? delay = retryAfter?.Delta ?? (retryAfter?.Date is { } date ? date - now : null);
+        return delay is { } d && d > TimeSpan.Zero ? TimeSpan.FromTicks(Math.Min(d.Ticks, TimeSpan.FromMinutes(2).Ticks)) : null;
     }
 
     internal static byte[] BuildBody(string clientId, string refreshToken, RefreshReason reason)

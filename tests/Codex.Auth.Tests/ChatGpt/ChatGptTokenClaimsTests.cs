@@ -96,6 +96,25 @@ public sealed class ChatGptTokenClaimsTests
     }
 
     [Fact]
+    public void Retry_After_in_seconds_or_as_a_date_sets_the_retry_delay_capped_at_two_minutes()
+    {
+        var now = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        using var seconds = new HttpResponseMessage(System.Net.HttpStatusCode.ServiceUnavailable);
+        seconds.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(17));
+        using var date = new HttpResponseMessage(System.Net.HttpStatusCode.TooManyRequests);
+        date.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(now.AddSeconds(45));
+        using var huge = new HttpResponseMessage(System.Net.HttpStatusCode.ServiceUnavailable);
+        huge.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromHours(1));
+        using var none = new HttpResponseMessage(System.Net.HttpStatusCode.ServiceUnavailable);
+
+        Assert.Equal(TimeSpan.FromSeconds(17), TokenRefreshClient.RetryAfter(seconds, now));
+        Assert.Equal(TimeSpan.FromSeconds(45), TokenRefreshClient.RetryAfter(date, now));
+        Assert.Equal(TimeSpan.FromMinutes(2), TokenRefreshClient.RetryAfter(huge, now));
+        Assert.Null(TokenRefreshClient.RetryAfter(none, now));
+        Assert.Null(TokenRefreshClient.RetryAfter(null, now));
+    }
+
+    [Fact]
     public void The_refresh_body_is_exactly_what_codex_sends()
     {
         string body = Encoding.UTF8.GetString(TokenRefreshClient.BuildBody("app_X", "rt_1", RefreshReason.UnauthorizedRecovery));
