@@ -70,6 +70,13 @@ public sealed class CodexAuthProxyHost : IAsyncDisposable
                 $"{nameof(CodexAuthProxyOptions.AgentKey)} that every client sends in {CodexAuthProxyOptions.AgentKeyHeaderName}, or listen on 127.0.0.1.");
         }
 
+        if (!IPAddress.IsLoopback(listen) && options.Tls.Mode == CodexAuthProxyTlsMode.None)
+        {
+            throw new InvalidOperationException(
+                $"Refusing to listen on {listen} without TLS: the agent key and the injected credentials would cross the network in cleartext. " +
+                "Serve HTTPS (Tls.Mode = LocalCertificateAuthority or PemFiles; `codex-auth proxy --tls`), or listen on 127.0.0.1.");
+        }
+
         if (options.Port is < 0 or > 65535)
         {
             throw new InvalidOperationException($"{nameof(CodexAuthProxyOptions.Port)} {options.Port} is not a TCP port.");

@@ -28,6 +28,22 @@ public sealed class RemoteListeningTests
     }
 
     [Fact]
+    public async Task A_non_loopback_address_without_tls_is_refused_even_with_allow_remote_and_a_key()
+    {
+        await using ProxyFixture fx = await ProxyFixture.StartAsync();
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => fx.StartProxyAsync(forward: true, o =>
+        {
+            o.ListenAddress = "0.0.0.0";
+            o.AllowRemote = true;
+            o.AgentKey = Key;
+        }));
+
+        Assert.Contains("without TLS", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Key, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_short_agent_key_is_refused()
     {
         await using ProxyFixture fx = await ProxyFixture.StartAsync();
@@ -41,13 +57,18 @@ public sealed class RemoteListeningTests
     public async Task With_allow_remote_and_a_key_requests_must_present_it_and_it_is_never_forwarded()
     {
         await using ProxyFixture fx = await ProxyFixture.StartAsync();
+        using var caDir = new TempDirectory();
+        string caOut = caDir.File("ca.pem");
         CodexAuthProxyHost proxy = await fx.StartProxyAsync(forward: true, o =>
         {
             o.ListenAddress = "0.0.0.0";
             o.AllowRemote = true;
             o.AgentKey = Key;
+            o.Tls.Mode = CodexAuthProxyTlsMode.LocalCertificateAuthority;
+            o.Tls.CertificateAuthorityDirectory = caDir.File("ca");
+            o.Tls.ExportCaCertificatePath = caOut;
         });
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{proxy.Address.Port}/") };
+        using var client = new HttpClient(TlsTests.TrustingOnly(caOut)) { BaseAddress = new Uri($"https://127.0.0.1:{proxy.Address.Port}/") };
 
         using var without = await client.GetAsync("backend-api/codex/models");
         using var wrong = await Send(client, "agent-key-0123456789abcdeX");

@@ -92,7 +92,7 @@ public sealed class TlsTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
-    private static SocketsHttpHandler TrustingOnly(string caPemPath)
+    internal static SocketsHttpHandler TrustingOnly(string caPemPath)
     {
         var roots = new X509Certificate2Collection();
         roots.ImportFromPemFile(caPemPath);

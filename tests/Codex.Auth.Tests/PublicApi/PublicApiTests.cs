@@ -16,6 +16,9 @@ public sealed class PublicApiTests
     [Fact]
     public void Codex_Auth_Testing_public_api_is_approved() => Verify(typeof(FakeCodexServer).Assembly, "Codex.Auth.Testing");
 
+    [Fact]
+    public void Codex_Auth_Proxy_public_api_is_approved() => Verify(typeof(Codex.Auth.Proxy.CodexAuthProxyHost).Assembly, "Codex.Auth.Proxy");
+
     private static void Verify(Assembly assembly, string name)
     {
         string directory = typeof(PublicApiTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
