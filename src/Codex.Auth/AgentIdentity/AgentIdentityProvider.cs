@@ -142,6 +142,16 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
         State? state = Volatile.Read(ref _state);
         if (state is not null)
         {
+            // A new second: the only place the assertion changes, and so where an identity that expired while the
+            // process ran is noticed (a cached snapshot never outlives the second it was built in).
+            if (state.Credential.ExpiresAt is { } expires && second >= expires.ToUnixTimeSeconds())
+            {
+                return ValueTask.FromException<AuthHeaders>(new CodexAuthException(
+                    CodexAuthFailureReason.InvalidAgentIdentity,
+                    $"The agent identity for runtime {state.Credential.RuntimeId} expired at {expires:O}.",
+                    "Obtain a new agent identity (CODEX_ACCESS_TOKEN, or auth.json in agentIdentity mode) and restart the process."));
+            }
+
             return new ValueTask<AuthHeaders>(BuildHeaders(state, second));
         }
 

@@ -166,6 +166,22 @@ public sealed class AgentIdentityProviderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_identity_that_expires_while_the_process_runs_stops_producing_assertions()
+    {
+        using var provider = Provider(Jwt());
+        await provider.GetHeadersAsync();
+
+        _time.Advance(TimeSpan.FromMinutes(59));
+        await provider.GetHeadersAsync();
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var ex = await Assert.ThrowsAsync<CodexAuthException>(() => provider.GetHeadersAsync().AsTask());
+
+        Assert.Equal(CodexAuthFailureReason.InvalidAgentIdentity, ex.Reason);
+        Assert.Contains("expired", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("CODEX_ACCESS_TOKEN", ex.Remediation, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Audience_may_be_an_array_and_expiry_is_reported()
     {
         using var provider = Provider(Jwt(c => c["aud"] = new JsonArray("other", "codex-app-server")));
