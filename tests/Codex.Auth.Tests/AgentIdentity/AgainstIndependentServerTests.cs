@@ -22,6 +22,8 @@ public sealed class AgainstIndependentServerTests : IAsyncLifetime
 
     private Uri JwksBase => new(_server.ChatGptBaseUrl.AbsoluteUri.TrimEnd('/'));
 
+    private Uri AuthApiBase => new(_server.BaseAddress, "api/accounts");
+
     private HttpClient Client(IAuthProvider provider) =>
         new(new CodexAuthHandler(provider) { InnerHandler = new SocketsHttpHandler() }) { BaseAddress = new Uri(_server.CodexBaseUrl.AbsoluteUri + "/") };
 
@@ -40,7 +42,7 @@ public sealed class AgainstIndependentServerTests : IAsyncLifetime
                 UseEnvironment = false,
                 UseCredentialStore = false,
                 JwksBaseUrl = JwksBase,
-                AuthApiBaseUrl = _server.Issuer,
+                AuthApiBaseUrl = AuthApiBase,
                 BaseUrl = _server.CodexBaseUrl,
             });
         using HttpClient client = Client(provider);
@@ -68,7 +70,7 @@ public sealed class AgainstIndependentServerTests : IAsyncLifetime
         File.WriteAllText(home.File("auth.json"), agent.ToAuthJson());
         string before = File.ReadAllText(home.File("auth.json"));
         using var provider = new AgentIdentityProvider(
-            new AgentIdentityProviderOptions { UseEnvironment = false, CredentialStore = new FileCredentialStore(home.Path), JwksBaseUrl = JwksBase, AuthApiBaseUrl = _server.Issuer, BaseUrl = _server.CodexBaseUrl });
+            new AgentIdentityProviderOptions { UseEnvironment = false, CredentialStore = new FileCredentialStore(home.Path), JwksBaseUrl = JwksBase, AuthApiBaseUrl = AuthApiBase, BaseUrl = _server.CodexBaseUrl });
         using HttpClient client = Client(provider);
 
         using HttpResponseMessage response = await client.GetAsync("models");
@@ -83,7 +85,7 @@ public sealed class AgainstIndependentServerTests : IAsyncLifetime
     {
         string pat = _server.CreatePersonalAccessToken(accountId: "acct_pat", isFedRamp: false);
         using var provider = new PersonalAccessTokenProvider(
-            new PersonalAccessTokenProviderOptions { Token = pat, UseEnvironment = false, UseCredentialStore = false, AuthApiBaseUrl = _server.Issuer, BaseUrl = _server.CodexBaseUrl });
+            new PersonalAccessTokenProviderOptions { Token = pat, UseEnvironment = false, UseCredentialStore = false, AuthApiBaseUrl = AuthApiBase, BaseUrl = _server.CodexBaseUrl });
         using HttpClient client = Client(provider);
 
         for (int i = 0; i < 3; i++)

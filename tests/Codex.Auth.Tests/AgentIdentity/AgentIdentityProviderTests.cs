@@ -46,7 +46,7 @@ public sealed class AgentIdentityProviderTests : IAsyncLifetime
                 UseCredentialStore = store is not null,
                 CredentialStore = store,
                 JwksBaseUrl = _server.JwksBaseUrl,
-                AuthApiBaseUrl = _server.BaseAddress,
+                AuthApiBaseUrl = new Uri(_server.BaseAddress, "api/accounts"),
                 BaseUrl = _server.BackendBaseUrl,
                 RegistrationRetryDelay = retryDelay ?? TimeSpan.Zero,
             },
@@ -324,7 +324,7 @@ public sealed class AgentIdentityProviderTests : IAsyncLifetime
             UseEnvironment = false,
             UseCredentialStore = false,
             JwksBaseUrl = _server.JwksBaseUrl,
-            AuthApiBaseUrl = new Uri($"http://127.0.0.1:{port}"),
+            AuthApiBaseUrl = new Uri($"http://127.0.0.1:{port}/api/accounts"),
             RegistrationRetryDelay = TimeSpan.Zero,
         };
         using var provider = new AgentIdentityProvider(options, _http, _time, CodexEnvironment.FromValues(new Dictionary<string, string?>()));
@@ -545,7 +545,7 @@ public sealed class AgentIdentityProviderTests : IAsyncLifetime
         var env = CodexEnvironment.FromValues(new Dictionary<string, string?>
         {
             ["CODEX_AGENT_IDENTITY_JWKS_BASE_URL"] = "http://127.0.0.1:1234/backend-api/",
-            ["CODEX_AGENT_IDENTITY_AUTHAPI_BASE_URL"] = "http://127.0.0.1:1234/",
+            ["CODEX_AGENT_IDENTITY_AUTHAPI_BASE_URL"] = "http://127.0.0.1:1234/api/accounts/",
         });
         using var overridden = new AgentIdentityProvider(new AgentIdentityProviderOptions(), _http, _time, env);
         using var defaults = new AgentIdentityProvider(new AgentIdentityProviderOptions(), _http, _time, CodexEnvironment.FromValues(new Dictionary<string, string?>()));
@@ -555,7 +555,13 @@ public sealed class AgentIdentityProviderTests : IAsyncLifetime
             "http://127.0.0.1:1234/api/accounts/v1/agent/rt/task/register",
             AgentIdentityEndpoints.TaskRegistrationUrl(overridden.AuthApiBaseUrl, "rt").AbsoluteUri);
         Assert.Equal("https://chatgpt.com/backend-api/wham/agent-identities/jwks", defaults.JwksUrl.AbsoluteUri);
-        Assert.Equal("https://auth.openai.com/", defaults.AuthApiBaseUrl.AbsoluteUri);
+        Assert.Equal(
+            new Uri("https://auth.openai.com/api/accounts/v1/agent/rt_1/task/register"),
+            AgentIdentityEndpoints.TaskRegistrationUrl(AgentIdentityEndpoints.DefaultAuthApiBaseUrl, "rt_1"));
+        Assert.Equal(
+            new Uri("https://auth.openai.com/api/accounts/v1/user-auth-credential/whoami"),
+            AgentIdentityEndpoints.WhoAmIUrl(AgentIdentityEndpoints.DefaultAuthApiBaseUrl));
+        Assert.Equal("https://auth.openai.com/api/accounts", defaults.AuthApiBaseUrl.AbsoluteUri);
         Assert.Equal("https://chatgpt.com/backend-api/codex", defaults.BaseUrl.AbsoluteUri);
     }
 

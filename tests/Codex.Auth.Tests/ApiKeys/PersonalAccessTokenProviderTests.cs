@@ -30,7 +30,7 @@ public sealed class PersonalAccessTokenProviderTests : IAsyncLifetime
                 UseEnvironment = environment is not null,
                 UseCredentialStore = store is not null,
                 CredentialStore = store,
-                AuthApiBaseUrl = _server.BaseAddress,
+                AuthApiBaseUrl = new Uri(_server.BaseAddress, "api/accounts"),
                 BaseUrl = _server.BackendBaseUrl,
             },
             _http,

@@ -119,7 +119,7 @@ public sealed class SecretsInTelemetryTests
         string token = server.CreatePersonalAccessToken("acct_pat");
         using var http = new HttpClient();
         using var provider = new PersonalAccessTokenProvider(
-            new PersonalAccessTokenProviderOptions { Token = token, UseEnvironment = false, UseCredentialStore = false, AuthApiBaseUrl = server.BaseAddress, BaseUrl = server.CodexBaseUrl },
+            new PersonalAccessTokenProviderOptions { Token = token, UseEnvironment = false, UseCredentialStore = false, AuthApiBaseUrl = new Uri(server.BaseAddress, "api/accounts"), BaseUrl = server.CodexBaseUrl },
             http,
             s_emptyEnvironment,
             capture.Logger<PersonalAccessTokenProvider>());
@@ -147,7 +147,7 @@ public sealed class SecretsInTelemetryTests
                 UseEnvironment = false,
                 UseCredentialStore = false,
                 JwksBaseUrl = new Uri(server.BaseAddress, "backend-api"),
-                AuthApiBaseUrl = server.BaseAddress,
+                AuthApiBaseUrl = new Uri(server.BaseAddress, "api/accounts"),
                 BaseUrl = server.CodexBaseUrl,
             },
             http,
