@@ -1,3 +1,4 @@
+using Codex.Auth.Internal;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Codex.Auth.Diagnostics;
@@ -57,7 +58,7 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
 
     private HeaderSnapshot? _snapshot;
     private State? _state;
-    private Task<State>? _initialization;
+    private readonly SharedInitialization<State> _initialization;
 
     /// <summary>Creates a provider.</summary>
     /// <param name="options">Where to find the identity and which services to use.</param>
@@ -83,6 +84,7 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
         _time = timeProvider ?? TimeProvider.System;
         _coarseClock = ReferenceEquals(_time, TimeProvider.System);
         _ownsHttpClient = httpClient is null;
+        _initialization = new SharedInitialization<State>(InitializeCoreAsync);
         _http = httpClient ?? new HttpClient();
         BaseUrl = options.BaseUrl ?? CodexEndpoints.ChatGptCodexBaseUrl;
 
@@ -203,26 +205,9 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
         return headers;
     }
 
-    private Task<State> InitializeAsync()
-    {
-        Task<State>? existing = Volatile.Read(ref _initialization);
-        if (existing is not null)
-        {
-            return existing;
-        }
+    private Task<State> InitializeAsync() => _initialization.GetAsync();
 
-        var completion = new TaskCompletionSource<State>(TaskCreationOptions.RunContinuationsAsynchronously);
-        existing = Interlocked.CompareExchange(ref _initialization, completion.Task, null);
-        if (existing is not null)
-        {
-            return existing;
-        }
-
-        _ = RunInitializationAsync(completion);
-        return completion.Task;
-    }
-
-    private async Task RunInitializationAsync(TaskCompletionSource<State> completion)
+    private async Task<State> InitializeCoreAsync()
     {
         try
         {
@@ -257,7 +242,7 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
             }
 
             Volatile.Write(ref _state, state);
-            completion.SetResult(state);
+            return state;
         }
         catch (Exception ex)
         {
@@ -266,12 +251,7 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
                 Log.AgentIdentityFailed(_logger, ex is CodexAuthException cae ? cae.Reason.ToString() : ex.GetType().Name);
             }
 
-            // Let the next call try again (the store or the network may have been fixed).
-            _ = Interlocked.CompareExchange(ref _initialization, null, completion.Task);
-            completion.SetException(ex);
-
-            // Mark it observed: every waiter may have given up (cancelled), which must not raise UnobservedTaskException.
-            _ = completion.Task.Exception;
+            throw;
         }
     }
 

@@ -44,7 +44,7 @@ public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
     private readonly bool _ownsHttpClient;
     private readonly ILogger _logger;
     private State? _state;
-    private Task<State>? _initialization;
+    private readonly SharedInitialization<State> _initialization;
 
     /// <summary>Creates a provider.</summary>
     /// <param name="options">Where to find the token.</param>
@@ -59,6 +59,7 @@ public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
         _options = options;
         _environment = environment ?? CodexEnvironment.Process;
         _ownsHttpClient = httpClient is null;
+        _initialization = new SharedInitialization<State>(InitializeCoreAsync);
         _http = httpClient ?? new HttpClient();
         BaseUrl = options.BaseUrl ?? CodexEndpoints.ChatGptCodexBaseUrl;
         WhoAmIUrl = AgentIdentityEndpoints.WhoAmIUrl(options.AuthApiBaseUrl);
@@ -136,26 +137,9 @@ public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
         return state.Headers;
     }
 
-    private Task<State> InitializeAsync()
-    {
-        Task<State>? existing = Volatile.Read(ref _initialization);
-        if (existing is not null)
-        {
-            return existing;
-        }
+    private Task<State> InitializeAsync() => _initialization.GetAsync();
 
-        var completion = new TaskCompletionSource<State>(TaskCreationOptions.RunContinuationsAsynchronously);
-        existing = Interlocked.CompareExchange(ref _initialization, completion.Task, null);
-        if (existing is not null)
-        {
-            return existing;
-        }
-
-        _ = RunInitializationAsync(completion);
-        return completion.Task;
-    }
-
-    private async Task RunInitializationAsync(TaskCompletionSource<State> completion)
+    private async Task<State> InitializeCoreAsync()
     {
         try
         {
@@ -163,7 +147,7 @@ public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
             State state = await WhoAmIAsync(token, source, CancellationToken.None).ConfigureAwait(false);
             Volatile.Write(ref _state, state);
             Log.PersonalAccessTokenIdentified(_logger, state.Info.TokenFingerprint, state.Info.AccountId);
-            completion.SetResult(state);
+            return state;
         }
         catch (Exception ex)
         {
@@ -172,11 +156,7 @@ public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
                 Log.PersonalAccessTokenFailed(_logger, ex is CodexAuthException cae ? cae.Reason.ToString() : ex.GetType().Name);
             }
 
-            _ = Interlocked.CompareExchange(ref _initialization, null, completion.Task);
-            completion.SetException(ex);
-
-            // Mark it observed: every waiter may have given up (cancelled), which must not raise UnobservedTaskException.
-            _ = completion.Task.Exception;
+            throw;
         }
     }
 
