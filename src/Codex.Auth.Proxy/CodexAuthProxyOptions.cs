@@ -85,6 +85,8 @@ public sealed class CodexAuthProxyOptions
     /// Gets or sets a shared secret every client must present in <see cref="AgentKeyHeaderName"/> (compared in constant time,
     /// never forwarded); <see langword="null"/> for none. Required for a non-loopback <see cref="ListenAddress"/>; at least 16 characters.
     /// </summary>
+    [System.Diagnostics.DebuggerBrowsable(System.Diagnostics.DebuggerBrowsableState.Never)]
+    [System.Text.Json.Serialization.JsonIgnore]
     public string? AgentKey { get; set; }
 
     /// <summary>Gets or sets how <see cref="CodexAuthProxyHost"/> serves TLS. Default: plain HTTP.</summary>

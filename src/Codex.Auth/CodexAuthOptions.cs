@@ -7,6 +7,8 @@ public sealed class CodexAuthOptions
     public CodexCredentialSource Source { get; set; } = CodexCredentialSource.Auto;
 
     /// <summary>Gets or sets an explicit API key; when set it wins over every other source.</summary>
+    [System.Diagnostics.DebuggerBrowsable(System.Diagnostics.DebuggerBrowsableState.Never)]
+    [System.Text.Json.Serialization.JsonIgnore]
     public string? ApiKey { get; set; }
 
     /// <summary>Gets or sets the Codex home directory; <see langword="null"/> uses <c>CODEX_HOME</c> or <c>~/.codex</c>.</summary>

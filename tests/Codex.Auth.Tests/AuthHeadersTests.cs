@@ -74,3 +74,35 @@ public sealed class AuthHeadersTests
         Assert.Equal(["kept"], request.Headers.GetValues("Other"));
     }
 }
+
+public sealed class SecretOptionsTests
+{
+    private static readonly System.Text.Json.JsonSerializerOptions s_json = new() { ReferenceHandler = System.Text.Json.Serialization.ReferenceHandler.IgnoreCycles };
+
+    [Fact]
+    public void Options_that_carry_a_secret_never_serialize_it_or_show_it_in_the_debugger()
+    {
+        const string Secret = "sk-options-secret-0123456789";
+        object[] options =
+        [
+            new CodexAuthOptions { ApiKey = Secret },
+            new Codex.Auth.ApiKeys.ApiKeyProviderOptions { ApiKey = Secret },
+            new Codex.Auth.ApiKeys.PersonalAccessTokenProviderOptions { Token = "at-" + Secret },
+            new Codex.Auth.AgentIdentity.AgentIdentityProviderOptions { Identity = Secret },
+            new Codex.Auth.Resolution.CodexCredentialResolverOptions { ApiKey = Secret },
+            new Codex.Auth.Proxy.CodexAuthProxyOptions { AgentKey = Secret },
+        ];
+
+        foreach (object o in options)
+        {
+            string json = System.Text.Json.JsonSerializer.Serialize(o, o.GetType(), s_json);
+            Assert.DoesNotContain(Secret, json, StringComparison.Ordinal);
+            Assert.DoesNotContain(Secret, o.ToString() ?? string.Empty, StringComparison.Ordinal);
+            foreach (System.Reflection.PropertyInfo p in o.GetType().GetProperties().Where(p => p.GetValue(o) is string s && s.Contains(Secret, StringComparison.Ordinal)))
+            {
+                var browsable = (System.Diagnostics.DebuggerBrowsableAttribute?)Attribute.GetCustomAttribute(p, typeof(System.Diagnostics.DebuggerBrowsableAttribute));
+                Assert.Equal(System.Diagnostics.DebuggerBrowsableState.Never, browsable?.State);
+            }
+        }
+    }
+}

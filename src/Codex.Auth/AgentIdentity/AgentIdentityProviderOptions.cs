@@ -10,6 +10,8 @@ public sealed class AgentIdentityProviderOptions
     /// (<c>{"agent_runtime_id":…,"agent_private_key":…,…}</c>). When set (non-blank) it wins over every other source.
     /// </summary>
     /// <remarks>Holds a private key; nothing in this library prints it.</remarks>
+    [System.Diagnostics.DebuggerBrowsable(System.Diagnostics.DebuggerBrowsableState.Never)]
+    [System.Text.Json.Serialization.JsonIgnore]
     public string? Identity { get; set; }
 
     /// <summary>

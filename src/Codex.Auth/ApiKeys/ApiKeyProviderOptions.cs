@@ -5,6 +5,8 @@ public sealed class ApiKeyProviderOptions
 {
     /// <summary>Gets or sets an explicit key. When set (non-blank) it wins over every other source.</summary>
     /// <remarks>Write-only in spirit: nothing in this library prints it.</remarks>
+    [System.Diagnostics.DebuggerBrowsable(System.Diagnostics.DebuggerBrowsableState.Never)]
+    [System.Text.Json.Serialization.JsonIgnore]
     public string? ApiKey { get; set; }
 
     /// <summary>Gets or sets a value indicating whether <c>CODEX_API_KEY</c> is read. Default <see langword="true"/>.</summary>

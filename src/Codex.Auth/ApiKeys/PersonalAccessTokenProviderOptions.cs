@@ -8,6 +8,8 @@ public sealed class PersonalAccessTokenProviderOptions
 {
     /// <summary>Gets or sets an explicit token (<c>at-…</c>). When set (non-blank) it wins over every other source.</summary>
     /// <remarks>Nothing in this library prints it.</remarks>
+    [System.Diagnostics.DebuggerBrowsable(System.Diagnostics.DebuggerBrowsableState.Never)]
+    [System.Text.Json.Serialization.JsonIgnore]
     public string? Token { get; set; }
 
     /// <summary>Gets or sets a value indicating whether <c>CODEX_ACCESS_TOKEN</c> is read when it holds an <c>at-</c> token. Default <see langword="true"/>.</summary>

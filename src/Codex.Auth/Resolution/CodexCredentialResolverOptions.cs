@@ -4,6 +4,8 @@ namespace Codex.Auth.Resolution;
 public sealed class CodexCredentialResolverOptions
 {
     /// <summary>Gets or sets an explicit API key; when set (non-blank) it wins.</summary>
+    [System.Diagnostics.DebuggerBrowsable(System.Diagnostics.DebuggerBrowsableState.Never)]
+    [System.Text.Json.Serialization.JsonIgnore]
     public string? ApiKey { get; set; }
 
     /// <summary>Gets or sets the Codex home directory; null resolves <c>CODEX_HOME</c> or <c>~/.codex</c>.</summary>
