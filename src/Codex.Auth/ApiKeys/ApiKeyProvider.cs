@@ -96,7 +96,7 @@ public sealed class ApiKeyProvider : IAuthProvider
         string? storePath = null;
         if (_options.UseCredentialStore)
         {
-            string home = _options.CodexHome is { Length: > 0 } h ? CodexHome.Validate(h) : CodexHome.Resolve(_environment);
+            string home = CodexHome.Resolve(_options.CodexHome, _environment);
             storePath = Path.Combine(home, CodexHome.AuthFileName);
             CodexAuthDocument? document = AuthFileReader.Read(storePath);
             if (document is { Mode: CodexAuthMode.ApiKey, ApiKey: { } stored } && !string.IsNullOrWhiteSpace(stored))

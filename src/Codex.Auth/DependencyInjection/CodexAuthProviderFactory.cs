@@ -50,7 +50,7 @@ internal static class CodexAuthProviderFactory
             return new CodexCredentialResolver(environment, time, loggers).CreateAccessTokenProvider(value);
         }
 
-        var store = new Storage.FileCredentialStore(options.CodexHome is { Length: > 0 } home ? Storage.CodexHome.Validate(home) : Storage.CodexHome.Resolve(environment));
+        var store = new Storage.FileCredentialStore(Storage.CodexHome.Resolve(options.CodexHome, environment));
         return options.Source == CodexCredentialSource.PersonalAccessToken
             ? new PersonalAccessTokenProvider(new PersonalAccessTokenProviderOptions { CredentialStore = store }, environment: environment, logger: loggers?.CreateLogger<PersonalAccessTokenProvider>())
             : new AgentIdentity.AgentIdentityProvider(new AgentIdentity.AgentIdentityProviderOptions { CredentialStore = store }, null, time, environment, loggers?.CreateLogger<AgentIdentity.AgentIdentityProvider>());

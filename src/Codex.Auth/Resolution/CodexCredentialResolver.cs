@@ -55,7 +55,7 @@ public sealed partial class CodexCredentialResolver
             return fromAccessToken;
         }
 
-        string home = options.CodexHome is { Length: > 0 } h ? CodexHome.Validate(h) : CodexHome.Resolve(_environment);
+        string home = CodexHome.Resolve(options.CodexHome, _environment);
         var store = new FileCredentialStore(home);
         CodexAuthDocument? document = AuthFileReader.Read(store.FilePath);
         if (document is not null)

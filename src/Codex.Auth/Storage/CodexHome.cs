@@ -40,6 +40,17 @@ public static class CodexHome
         return Path.Combine(home, ".codex");
     }
 
+    /// <summary>
+    /// Resolves the Codex home for an option that may name one: <paramref name="configured"/> when non-empty (it must
+    /// exist), otherwise <c>CODEX_HOME</c> or <c>~/.codex</c> as <see cref="Resolve(CodexEnvironment?)"/> does.
+    /// </summary>
+    /// <param name="configured">An explicitly configured directory, or <see langword="null"/>.</param>
+    /// <param name="environment">The environment to read; defaults to the process environment.</param>
+    /// <returns>The absolute directory path.</returns>
+    /// <exception cref="CodexAuthException">The configured or CODEX_HOME directory does not exist.</exception>
+    public static string Resolve(string? configured, CodexEnvironment? environment = null) =>
+        string.IsNullOrEmpty(configured) ? Resolve(environment) : Validate(configured);
+
     /// <summary>Checks that an explicitly configured Codex home is an existing directory and returns its full path.</summary>
     /// <param name="directory">The directory.</param>
     /// <returns>The full path.</returns>
