@@ -73,7 +73,7 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
         _time = timeProvider ?? TimeProvider.System;
         _coarseClock = ReferenceEquals(_time, TimeProvider.System);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _store = options.Store ?? new FileCredentialStore(options.CodexHome is { Length: > 0 } home ? Storage.CodexHome.Validate(home) : Storage.CodexHome.Resolve(environment));
+        _store = options.Store ?? new FileCredentialStore(Storage.CodexHome.Resolve(options.CodexHome, environment));
         BaseUrl = options.BaseUrl ?? CodexEndpoints.ChatGptCodexBaseUrl;
         Uri endpoint = options.RefreshTokenUrl
             ?? (environment.GetNonBlank(CodexEnvironmentVariables.RefreshTokenUrlOverride) is { } overrideUrl
@@ -91,6 +91,7 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
         _refreshClient = new TokenRefreshClient(httpClient, endpoint, clientId, _time, options.MaxRefreshRetries, options.RefreshRetryDelay, options.RefreshAttemptTimeout);
         if (options.WatchStore)
         {
+            // The store follows auth.json even when it does not exist yet (before the first `codex login`).
             _watch = _store.Watch(OnStoreChanged);
         }
     }
@@ -386,15 +387,6 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
     private async ValueTask<TokenState> ReloadAsync(CancellationToken cancellationToken)
     {
         Volatile.Write(ref _storeChanged, 0);
-        if (_options.WatchStore && _watch is null)
-        {
-            IDisposable watch = _store.Watch(OnStoreChanged);
-            if (Interlocked.CompareExchange(ref _watch, watch, null) is not null)
-            {
-                watch.Dispose();
-            }
-        }
-
         TokenState? before = _state;
         CodexAuthDocument? document = await _store.LoadAsync(cancellationToken).ConfigureAwait(false);
         TokenState? current = _state;

@@ -143,9 +143,15 @@ public sealed class FileCredentialStore : ICodexCredentialStore
         ArgumentNullException.ThrowIfNull(onChanged);
         if (!System.IO.Directory.Exists(Directory))
         {
-            return NoSubscription.Instance;
+            // Not signed in yet (no ~/.codex): wait for the directory to appear, then watch auth.json in it.
+            return DeferredWatch.Start(this, onChanged) ?? (IDisposable)NoSubscription.Instance;
         }
 
+        return WatchFile(onChanged);
+    }
+
+    private FileSystemWatcher WatchFile(Action onChanged)
+    {
         var watcher = new FileSystemWatcher(Directory, CodexHome.AuthFileName)
         {
             NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
@@ -210,6 +216,74 @@ public sealed class FileCredentialStore : ICodexCredentialStore
             }
 
             return default;
+        }
+    }
+
+    /// <summary>Watches the parent directory until the Codex home is created, then auth.json inside it.</summary>
+    private sealed class DeferredWatch : IDisposable
+    {
+        private readonly object _gate = new();
+        private readonly FileCredentialStore _store;
+        private readonly Action _onChanged;
+        private FileSystemWatcher? _parent;
+        private FileSystemWatcher? _file;
+        private bool _disposed;
+
+        private DeferredWatch(FileCredentialStore store, Action onChanged)
+        {
+            _store = store;
+            _onChanged = onChanged;
+        }
+
+        public static DeferredWatch? Start(FileCredentialStore store, Action onChanged)
+        {
+            string? parent = Path.GetDirectoryName(store.Directory);
+            if (parent is null || !System.IO.Directory.Exists(parent))
+            {
+                return null;
+            }
+
+            var deferred = new DeferredWatch(store, onChanged);
+            var watcher = new FileSystemWatcher(parent, Path.GetFileName(store.Directory))
+            {
+                NotifyFilter = NotifyFilters.DirectoryName,
+                IncludeSubdirectories = false,
+            };
+            watcher.Created += (_, _) => deferred.Attach();
+            watcher.Renamed += (_, _) => deferred.Attach();
+            deferred._parent = watcher;
+            watcher.EnableRaisingEvents = true;
+
+            // The directory may have appeared between the check and the watch.
+            deferred.Attach();
+            return deferred;
+        }
+
+        public void Dispose()
+        {
+            lock (_gate)
+            {
+                _disposed = true;
+                _parent?.Dispose();
+                _file?.Dispose();
+            }
+        }
+
+        private void Attach()
+        {
+            lock (_gate)
+            {
+                if (_disposed || _file is not null || !System.IO.Directory.Exists(_store.Directory))
+                {
+                    return;
+                }
+
+                _file = _store.WatchFile(_onChanged);
+                _parent?.Dispose();
+                _parent = null;
+            }
+
+            _onChanged();
         }
     }
 

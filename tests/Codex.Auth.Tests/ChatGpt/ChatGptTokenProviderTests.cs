@@ -247,6 +247,29 @@ public sealed class ChatGptTokenProviderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_provider_created_before_the_first_sign_in_follows_the_store_once_it_appears()
+    {
+        string home = Path.Combine(_f.Home.Path, "not-yet");
+        ChatGptTokenProvider provider = _f.CreateProvider(o =>
+        {
+            o.CodexHome = null;
+            o.Store = new Codex.Auth.Storage.FileCredentialStore(home);
+        });
+        var notSignedIn = await Assert.ThrowsAsync<CodexAuthException>(() => provider.GetHeadersAsync().AsTask());
+        Assert.Equal(CodexAuthFailureReason.NotSignedIn, notSignedIn.Reason);
+
+        // `codex login` creates the directory and the file; later the Codex CLI refreshes and rewrites it.
+        Directory.CreateDirectory(home);
+        File.WriteAllText(Path.Combine(home, "auth.json"), _f.SignIn.ToAuthJson(_f.Time.GetUtcNow()));
+        AuthHeaders first = await provider.GetHeadersAsync();
+        FakeSignIn cli = _f.Server.SimulateRefreshByOtherClient("acct_main");
+        File.WriteAllText(Path.Combine(home, "auth.json"), cli.ToAuthJson(_f.Time.GetUtcNow()));
+
+        AuthHeaders updated = await WaitForStoreNotificationAsync(provider, first);
+        Assert.Equal("Bearer " + cli.AccessToken, Authorization(updated));
+    }
+
+    [Fact]
     public async Task Another_account_in_the_store_is_a_permanent_account_mismatch()
     {
         ChatGptTokenProvider provider = _f.CreateProvider(o => o.WatchStore = false);

@@ -76,3 +76,32 @@ public sealed class FlockInteropTests
         Assert.False(await store.DeleteAsync());
     }
 }
+
+public sealed class StoreWatchTests
+{
+    [Fact]
+    public async Task Watching_a_codex_home_that_does_not_exist_yet_reports_the_first_sign_in_and_later_writes()
+    {
+        using var root = new TempDirectory();
+        var store = new FileCredentialStore(Path.Combine(root.Path, "codex-home"));
+        var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var second = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int calls = 0;
+        using IDisposable watch = store.Watch(() =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                first.TrySetResult();
+            }
+            else
+            {
+                second.TrySetResult();
+            }
+        });
+
+        await store.SaveAsync(CodexAuthDocument.CreateApiKey("sk-1"));
+        await first.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await new FileCredentialStore(store.Directory).SaveAsync(CodexAuthDocument.CreateApiKey("sk-2"));
+        await second.Task.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+}
