@@ -8,26 +8,13 @@ using Codex.Auth.Tests.Infrastructure;
 
 namespace Codex.Auth.Tests.SignIn;
 
-public sealed class BrowserSignInTests : IAsyncLifetime
+public sealed class BrowserSignInTests : SignInTestBase
 {
-    private readonly TempDirectory _home = new();
-    private readonly HttpClient _http = new();
-    private FakeIssuer _issuer = null!;
-
-    public async Task InitializeAsync() => _issuer = await FakeIssuer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _issuer.DisposeAsync();
-        _http.Dispose();
-        _home.Dispose();
-    }
-
     private (CodexSignIn SignIn, Task<SignInResult> Flow, Task<SignInProgress> Ready) Start()
     {
         var signIn = new CodexSignIn(
-            new FileCredentialStore(_home.Path),
-            new SignInOptions { Issuer = _issuer.Issuer, HttpClient = _http, CallbackPort = 0, FallbackCallbackPort = null, Originator = "codex_test" });
+            new FileCredentialStore(Home.Path),
+            new SignInOptions { Issuer = Issuer.Issuer, HttpClient = Http, CallbackPort = 0, FallbackCallbackPort = null, Originator = "codex_test" });
         var ready = new TaskCompletionSource<SignInProgress>(TaskCreationOptions.RunContinuationsAsynchronously);
         Task<SignInResult> flow = signIn.SignInWithBrowserAsync(new SyncProgress(p =>
         {
@@ -46,7 +33,7 @@ public sealed class BrowserSignInTests : IAsyncLifetime
     {
         // The listener is bound to 127.0.0.1; "localhost" in the redirect resolves to it.
         var url = new Uri($"http://127.0.0.1:{redirect.Port}{redirect.AbsolutePath}?{query}");
-        using HttpResponseMessage response = await _http.GetAsync(url);
+        using HttpResponseMessage response = await Http.GetAsync(url);
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
@@ -60,7 +47,7 @@ public sealed class BrowserSignInTests : IAsyncLifetime
             Uri authorize = ready.AuthorizationUri!;
             Dictionary<string, string> q = Query(authorize);
 
-            Assert.Equal(_issuer.Issuer.AbsoluteUri.TrimEnd('/') + "/oauth/authorize", authorize.GetLeftPart(UriPartial.Path));
+            Assert.Equal(Issuer.Issuer.AbsoluteUri.TrimEnd('/') + "/oauth/authorize", authorize.GetLeftPart(UriPartial.Path));
             Assert.Equal(
                 ["response_type", "client_id", "redirect_uri", "scope", "code_challenge", "code_challenge_method", "id_token_add_organizations", "codex_cli_simplified_flow", "state", "originator"],
                 q.Keys);
@@ -84,7 +71,7 @@ public sealed class BrowserSignInTests : IAsyncLifetime
             Assert.Contains("Signed in", page, StringComparison.Ordinal);
             Assert.Equal(FakeIssuer.AccountId, result.AccountId);
 
-            SeenRequest exchange = Assert.Single(_issuer.RequestsTo("/oauth/token"));
+            SeenRequest exchange = Assert.Single(Issuer.RequestsTo("/oauth/token"));
             Dictionary<string, string> form = exchange.Body.Split('&').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => Uri.UnescapeDataString(p[1]));
             Assert.Equal(["grant_type", "code", "redirect_uri", "client_id", "code_verifier"], form.Keys);
             Assert.Equal("authorization_code", form["grant_type"]);
@@ -97,7 +84,7 @@ public sealed class BrowserSignInTests : IAsyncLifetime
             string expectedChallenge = Convert.ToBase64String(SHA256.HashData(Encoding.ASCII.GetBytes(verifier))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
             Assert.Equal(expectedChallenge, q["code_challenge"]);
 
-            string path = _home.File("auth.json");
+            string path = Home.File("auth.json");
             var json = JsonNode.Parse(await File.ReadAllTextAsync(path))!.AsObject();
             Assert.Equal(FakeIssuer.RefreshToken, (string?)json["tokens"]!["refresh_token"]);
             Assert.Equal(FakeIssuer.AccountId, (string?)json["tokens"]!["account_id"]);
@@ -124,8 +111,8 @@ public sealed class BrowserSignInTests : IAsyncLifetime
             Assert.Equal(CodexAuthFailureReason.SignInFailed, ex.Reason);
             Assert.Contains("state did not match", ex.Message, StringComparison.Ordinal);
             DeviceCodeSignInTests.AssertNoSecret(ex.ToString());
-            Assert.Empty(_issuer.RequestsTo("/oauth/token"));
-            Assert.False(File.Exists(_home.File("auth.json")));
+            Assert.Empty(Issuer.RequestsTo("/oauth/token"));
+            Assert.False(File.Exists(Home.File("auth.json")));
         }
     }
 
@@ -133,14 +120,14 @@ public sealed class BrowserSignInTests : IAsyncLifetime
     public async Task Other_paths_get_404_and_the_flow_keeps_waiting_until_cancelled()
     {
         using var cts = new CancellationTokenSource();
-        var signIn = new CodexSignIn(new FileCredentialStore(_home.Path), new SignInOptions { Issuer = _issuer.Issuer, HttpClient = _http, CallbackPort = 0, FallbackCallbackPort = null });
+        var signIn = new CodexSignIn(new FileCredentialStore(Home.Path), new SignInOptions { Issuer = Issuer.Issuer, HttpClient = Http, CallbackPort = 0, FallbackCallbackPort = null });
         using (signIn)
         {
             var ready = new TaskCompletionSource<SignInProgress>();
             Task<SignInResult> flow = signIn.SignInWithBrowserAsync(new SyncProgress(p => ready.TrySetResult(p)), cts.Token);
             Uri redirect = (await ready.Task).RedirectUri!;
 
-            using HttpResponseMessage favicon = await _http.GetAsync(new Uri($"http://127.0.0.1:{redirect.Port}/favicon.ico"));
+            using HttpResponseMessage favicon = await Http.GetAsync(new Uri($"http://127.0.0.1:{redirect.Port}/favicon.ico"));
             Assert.Equal(HttpStatusCode.NotFound, favicon.StatusCode);
             Assert.False(flow.IsCompleted);
 
@@ -148,7 +135,7 @@ public sealed class BrowserSignInTests : IAsyncLifetime
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => flow);
 
             // The port is released.
-            await Assert.ThrowsAsync<HttpRequestException>(() => _http.GetAsync(new Uri($"http://127.0.0.1:{redirect.Port}/auth/callback")));
+            await Assert.ThrowsAsync<HttpRequestException>(() => Http.GetAsync(new Uri($"http://127.0.0.1:{redirect.Port}/auth/callback")));
         }
     }
 

@@ -5,24 +5,12 @@ using Codex.Auth.Tests.Infrastructure;
 
 namespace Codex.Auth.Tests.SignIn;
 
-public sealed class DeviceCodeSignInTests : IAsyncLifetime
+public sealed class DeviceCodeSignInTests : SignInTestBase
 {
-    private readonly TempDirectory _home = new();
     private readonly SignalingTimeProvider _time = new();
-    private readonly HttpClient _http = new();
-    private FakeIssuer _issuer = null!;
-
-    public async Task InitializeAsync() => _issuer = await FakeIssuer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _issuer.DisposeAsync();
-        _http.Dispose();
-        _home.Dispose();
-    }
 
     private CodexSignIn CreateSignIn(ICodexCredentialStore? store = null) =>
-        new(store ?? new FileCredentialStore(_home.Path), new SignInOptions { Issuer = _issuer.Issuer, TimeProvider = _time, HttpClient = _http });
+        new(store ?? new FileCredentialStore(Home.Path), new SignInOptions { Issuer = Issuer.Issuer, TimeProvider = _time, HttpClient = Http });
 
     [Fact]
     public async Task Pending_then_approved_exchanges_the_code_and_saves_chatgpt_tokens()
@@ -34,11 +22,11 @@ public sealed class DeviceCodeSignInTests : IAsyncLifetime
         Task<SignInResult> flow = signIn.SignInWithDeviceCodeAsync(progress);
 
         await _time.WaitForTimerAsync();          // polled once: pending, now waiting 5 s
-        Assert.Single(_issuer.RequestsTo("/api/accounts/deviceauth/token"));
+        Assert.Single(Issuer.RequestsTo("/api/accounts/deviceauth/token"));
         _time.Advance(TimeSpan.FromSeconds(5));
         await _time.WaitForTimerAsync();          // polled twice: still pending
-        Assert.Equal(2, _issuer.RequestsTo("/api/accounts/deviceauth/token").Count());
-        _issuer.Approve();
+        Assert.Equal(2, Issuer.RequestsTo("/api/accounts/deviceauth/token").Count());
+        Issuer.Approve();
         _time.Advance(TimeSpan.FromSeconds(5));
         SignInResult result = await flow;
 
@@ -49,15 +37,15 @@ public sealed class DeviceCodeSignInTests : IAsyncLifetime
         Assert.Equal(RevokeOutcome.NotNeeded, result.PreviousCredentials);
 
         // Protocol: usercode request, poll bodies, exchange body.
-        SeenRequest usercode = Assert.Single(_issuer.RequestsTo("/api/accounts/deviceauth/usercode"));
+        SeenRequest usercode = Assert.Single(Issuer.RequestsTo("/api/accounts/deviceauth/usercode"));
         Assert.Equal("POST", usercode.Method);
         Assert.Equal("""{"client_id":"app_EMoamEEZ73f0CkXaXp7hrann"}""", usercode.Body);
         Assert.StartsWith("application/json", usercode.HeaderValues("content-type").Single(), StringComparison.Ordinal);
-        Assert.All(_issuer.RequestsTo("/api/accounts/deviceauth/token"), r =>
+        Assert.All(Issuer.RequestsTo("/api/accounts/deviceauth/token"), r =>
             Assert.Equal($$"""{"device_auth_id":"{{FakeIssuer.DeviceAuthId}}","user_code":"{{FakeIssuer.UserCode}}"}""", r.Body));
-        SeenRequest exchange = Assert.Single(_issuer.RequestsTo("/oauth/token"));
+        SeenRequest exchange = Assert.Single(Issuer.RequestsTo("/oauth/token"));
         Assert.Equal("application/x-www-form-urlencoded", exchange.HeaderValues("content-type").Single());
-        string redirect = Uri.EscapeDataString(_issuer.Issuer.AbsoluteUri.TrimEnd('/') + "/deviceauth/callback");
+        string redirect = Uri.EscapeDataString(Issuer.Issuer.AbsoluteUri.TrimEnd('/') + "/deviceauth/callback");
         Assert.Equal(
             $"grant_type=authorization_code&code={FakeIssuer.AuthorizationCode}&redirect_uri={redirect}&client_id=app_EMoamEEZ73f0CkXaXp7hrann&code_verifier={FakeIssuer.DeviceCodeVerifier}",
             exchange.Body);
@@ -66,20 +54,20 @@ public sealed class DeviceCodeSignInTests : IAsyncLifetime
         SignInProgress issued = reports[0];
         Assert.Equal(SignInProgressKind.DeviceCodeIssued, issued.Kind);
         Assert.Equal(FakeIssuer.UserCode, issued.UserCode);
-        Assert.Equal(new Uri(_issuer.Issuer.AbsoluteUri.TrimEnd('/') + "/codex/device"), issued.VerificationUri);
+        Assert.Equal(new Uri(Issuer.Issuer.AbsoluteUri.TrimEnd('/') + "/codex/device"), issued.VerificationUri);
         Assert.Equal(_time.Start + TimeSpan.FromMinutes(15), issued.ExpiresAt);
         Assert.Equal(TimeSpan.FromSeconds(5), issued.PollInterval);
         Assert.Equal([1, 2], reports.Where(r => r.Kind == SignInProgressKind.DeviceCodePending).Select(r => r.PollCount));
         Assert.Equal(SignInProgressKind.Completed, reports[^1].Kind);
 
         // The stored file: exactly what Codex writes, mode 0600.
-        string path = _home.File("auth.json");
+        string path = Home.File("auth.json");
         var json = JsonNode.Parse(await File.ReadAllTextAsync(path))!.AsObject();
         Assert.Equal("chatgpt", (string?)json["auth_mode"]);
         Assert.True(json.ContainsKey("OPENAI_API_KEY"));
         Assert.Null(json["OPENAI_API_KEY"]);
-        Assert.Equal(_issuer.IdToken, (string?)json["tokens"]!["id_token"]);
-        Assert.Equal(_issuer.AccessToken, (string?)json["tokens"]!["access_token"]);
+        Assert.Equal(Issuer.IdToken, (string?)json["tokens"]!["id_token"]);
+        Assert.Equal(Issuer.AccessToken, (string?)json["tokens"]!["access_token"]);
         Assert.Equal(FakeIssuer.RefreshToken, (string?)json["tokens"]!["refresh_token"]);
         Assert.Equal(FakeIssuer.AccountId, (string?)json["tokens"]!["account_id"]);
         Assert.Equal("2026-03-01T12:00:10.000000Z", (string?)json["last_refresh"]);
@@ -106,9 +94,9 @@ public sealed class DeviceCodeSignInTests : IAsyncLifetime
     [Fact]
     public async Task Usercode_field_alias_and_numeric_interval_are_accepted()
     {
-        _issuer.UserCodeField = "usercode";
-        _issuer.IntervalJson = "2";
-        _issuer.Approve();
+        Issuer.UserCodeField = "usercode";
+        Issuer.IntervalJson = "2";
+        Issuer.Approve();
         using CodexSignIn signIn = CreateSignIn();
         SignInProgress? issued = null;
 
@@ -116,20 +104,20 @@ public sealed class DeviceCodeSignInTests : IAsyncLifetime
 
         Assert.Equal(FakeIssuer.UserCode, issued!.UserCode);
         Assert.Equal(TimeSpan.FromSeconds(2), issued.PollInterval);
-        Assert.Contains(FakeIssuer.UserCode, Assert.Single(_issuer.RequestsTo("/api/accounts/deviceauth/token")).Body, StringComparison.Ordinal);
+        Assert.Contains(FakeIssuer.UserCode, Assert.Single(Issuer.RequestsTo("/api/accounts/deviceauth/token")).Body, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_404_on_usercode_means_device_login_is_not_enabled()
     {
-        _issuer.DeviceLoginEnabled = false;
+        Issuer.DeviceLoginEnabled = false;
         using CodexSignIn signIn = CreateSignIn();
 
         var ex = await Assert.ThrowsAsync<CodexAuthException>(() => signIn.SignInWithDeviceCodeAsync());
 
         Assert.Equal(CodexAuthFailureReason.SignInFailed, ex.Reason);
         Assert.Contains("device login is not enabled for this server", ex.Message, StringComparison.OrdinalIgnoreCase);
-        Assert.False(File.Exists(_home.File("auth.json")));
+        Assert.False(File.Exists(Home.File("auth.json")));
     }
 
     [Fact]
@@ -143,15 +131,15 @@ public sealed class DeviceCodeSignInTests : IAsyncLifetime
         await cts.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => flow);
-        Assert.Single(_issuer.RequestsTo("/api/accounts/deviceauth/token"));
-        Assert.Empty(_issuer.RequestsTo("/oauth/token"));
-        Assert.False(File.Exists(_home.File("auth.json")));
+        Assert.Single(Issuer.RequestsTo("/api/accounts/deviceauth/token"));
+        Assert.Empty(Issuer.RequestsTo("/oauth/token"));
+        Assert.False(File.Exists(Home.File("auth.json")));
     }
 
     [Fact]
     public async Task Gives_up_after_fifteen_minutes()
     {
-        _issuer.IntervalJson = "\"60\"";
+        Issuer.IntervalJson = "\"60\"";
         using CodexSignIn signIn = CreateSignIn();
         Task<SignInResult> flow = signIn.SignInWithDeviceCodeAsync();
 
@@ -164,16 +152,16 @@ public sealed class DeviceCodeSignInTests : IAsyncLifetime
         var ex = await Assert.ThrowsAsync<CodexAuthException>(() => flow);
         Assert.Equal(CodexAuthFailureReason.SignInFailed, ex.Reason);
         Assert.Contains("expired after 15 minutes", ex.Message, StringComparison.Ordinal);
-        Assert.Equal(16, _issuer.RequestsTo("/api/accounts/deviceauth/token").Count());
-        Assert.False(File.Exists(_home.File("auth.json")));
+        Assert.Equal(16, Issuer.RequestsTo("/api/accounts/deviceauth/token").Count());
+        Assert.False(File.Exists(Home.File("auth.json")));
         AssertNoSecret(ex.ToString());
     }
 
     [Fact]
     public async Task A_refused_exchange_reports_status_and_error_code_but_no_secret()
     {
-        _issuer.Approve();
-        _issuer.TokenResponseOverride = (400, $$"""{"error":"invalid_grant","error_description":"code {{FakeIssuer.AuthorizationCode}} verifier {{FakeIssuer.DeviceCodeVerifier}}"}""");
+        Issuer.Approve();
+        Issuer.TokenResponseOverride = (400, $$"""{"error":"invalid_grant","error_description":"code {{FakeIssuer.AuthorizationCode}} verifier {{FakeIssuer.DeviceCodeVerifier}}"}""");
         using CodexSignIn signIn = CreateSignIn();
 
         var ex = await Assert.ThrowsAsync<CodexAuthException>(() => signIn.SignInWithDeviceCodeAsync());
@@ -181,24 +169,24 @@ public sealed class DeviceCodeSignInTests : IAsyncLifetime
         Assert.Equal(CodexAuthFailureReason.SignInFailed, ex.Reason);
         Assert.Contains("HTTP 400 (invalid_grant)", ex.Message, StringComparison.Ordinal);
         AssertNoSecret(ex.ToString());
-        Assert.False(File.Exists(_home.File("auth.json")));
+        Assert.False(File.Exists(Home.File("auth.json")));
     }
 
     [Fact]
     public async Task Signing_in_revokes_and_replaces_the_previous_credentials()
     {
         var store = new InMemoryCredentialStore(CodexAuthDocument.CreateChatGpt(TestJwt.IdToken("acct_old"), "old-access", "old-refresh", "acct_old", _time.GetUtcNow()));
-        _issuer.Approve();
+        Issuer.Approve();
         using CodexSignIn signIn = CreateSignIn(store);
 
         SignInResult result = await signIn.SignInWithDeviceCodeAsync();
 
         Assert.Equal(RevokeOutcome.Revoked, result.PreviousCredentials);
-        SeenRequest revoke = Assert.Single(_issuer.RequestsTo("/oauth/revoke"));
+        SeenRequest revoke = Assert.Single(Issuer.RequestsTo("/oauth/revoke"));
         Assert.Equal("""{"token":"old-refresh","token_type_hint":"refresh_token","client_id":"app_EMoamEEZ73f0CkXaXp7hrann"}""", revoke.Body);
         Assert.Equal(FakeIssuer.AccountId, (await store.LoadAsync())!.AccountId);
-        int revokeIndex = _issuer.Requests.ToList().FindIndex(r => r.Path == "/oauth/revoke");
-        int exchangeIndex = _issuer.Requests.ToList().FindIndex(r => r.Path == "/oauth/token");
+        int revokeIndex = Issuer.Requests.ToList().FindIndex(r => r.Path == "/oauth/revoke");
+        int exchangeIndex = Issuer.Requests.ToList().FindIndex(r => r.Path == "/oauth/token");
         Assert.True(exchangeIndex < revokeIndex, "the old credentials are revoked only once the new sign-in succeeded");
     }
 

@@ -5,28 +5,15 @@ using Codex.Auth.Tests.Infrastructure;
 
 namespace Codex.Auth.Tests.SignIn;
 
-public sealed class LogoutAndKeyTests : IAsyncLifetime
+public sealed class LogoutAndKeyTests : SignInTestBase
 {
-    private readonly TempDirectory _home = new();
-    private readonly HttpClient _http = new();
-    private FakeIssuer _issuer = null!;
-
-    public async Task InitializeAsync() => _issuer = await FakeIssuer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _issuer.DisposeAsync();
-        _http.Dispose();
-        _home.Dispose();
-    }
-
-    private string AuthPath => _home.File("auth.json");
+    private string AuthPath => Home.File("auth.json");
 
     private CodexSignIn CreateSignIn(Uri? revokeUrl = null) =>
-        new(new FileCredentialStore(_home.Path), new SignInOptions { Issuer = _issuer.Issuer, HttpClient = _http, RevokeUrl = revokeUrl });
+        new(new FileCredentialStore(Home.Path), new SignInOptions { Issuer = Issuer.Issuer, HttpClient = Http, RevokeUrl = revokeUrl });
 
     private async Task WriteChatGptAsync() =>
-        await new FileCredentialStore(_home.Path).SaveAsync(
+        await new FileCredentialStore(Home.Path).SaveAsync(
             CodexAuthDocument.CreateChatGpt(TestJwt.IdToken("acct_1"), "access-1", FakeIssuer.RefreshToken, "acct_1", DateTimeOffset.UnixEpoch));
 
     [Fact]
@@ -40,7 +27,7 @@ public sealed class LogoutAndKeyTests : IAsyncLifetime
         Assert.True(result.Removed);
         Assert.Equal(RevokeOutcome.Revoked, result.Revoke);
         Assert.False(File.Exists(AuthPath));
-        SeenRequest revoke = Assert.Single(_issuer.RequestsTo("/oauth/revoke"));
+        SeenRequest revoke = Assert.Single(Issuer.RequestsTo("/oauth/revoke"));
         Assert.Equal("POST", revoke.Method);
         Assert.StartsWith("application/json", revoke.HeaderValues("content-type").Single(), StringComparison.Ordinal);
         Assert.Equal($$"""{"token":"{{FakeIssuer.RefreshToken}}","token_type_hint":"refresh_token","client_id":"app_EMoamEEZ73f0CkXaXp7hrann"}""", revoke.Body);
@@ -51,7 +38,7 @@ public sealed class LogoutAndKeyTests : IAsyncLifetime
     public async Task Logout_deletes_even_when_the_revoke_is_refused()
     {
         await WriteChatGptAsync();
-        _issuer.RevokeStatus = 500;
+        Issuer.RevokeStatus = 500;
         using CodexSignIn signIn = CreateSignIn();
 
         LogoutResult result = await signIn.LogoutAsync();
@@ -77,13 +64,13 @@ public sealed class LogoutAndKeyTests : IAsyncLifetime
         Assert.True(result.Removed);
         Assert.Equal(RevokeOutcome.Failed, result.Revoke);
         Assert.False(File.Exists(AuthPath));
-        Assert.Empty(_issuer.RequestsTo("/oauth/revoke"));
+        Assert.Empty(Issuer.RequestsTo("/oauth/revoke"));
     }
 
     [Fact]
     public async Task Logout_uses_the_revoke_override_and_handles_nothing_stored()
     {
-        using CodexSignIn signIn = CreateSignIn(new Uri(_issuer.Issuer, "/custom/revoke"));
+        using CodexSignIn signIn = CreateSignIn(new Uri(Issuer.Issuer, "/custom/revoke"));
         LogoutResult nothing = await signIn.LogoutAsync();
         Assert.False(nothing.Removed);
         Assert.Equal(RevokeOutcome.NotNeeded, nothing.Revoke);
@@ -91,7 +78,7 @@ public sealed class LogoutAndKeyTests : IAsyncLifetime
         await WriteChatGptAsync();
         LogoutResult result = await signIn.LogoutAsync();
         Assert.Equal(RevokeOutcome.Failed, result.Revoke); // the fake answers 404 there
-        Assert.Single(_issuer.RequestsTo("/custom/revoke"));
+        Assert.Single(Issuer.RequestsTo("/custom/revoke"));
     }
 
     [Fact]
@@ -104,7 +91,7 @@ public sealed class LogoutAndKeyTests : IAsyncLifetime
 
         Assert.True(result.Removed);
         Assert.Equal(RevokeOutcome.NotNeeded, result.Revoke);
-        Assert.Empty(_issuer.RequestsTo("/oauth/revoke"));
+        Assert.Empty(Issuer.RequestsTo("/oauth/revoke"));
     }
 
     [Fact]
@@ -145,7 +132,7 @@ public sealed class LogoutAndKeyTests : IAsyncLifetime
     [Fact]
     public async Task Status_describes_the_stored_chatgpt_sign_in_without_secrets()
     {
-        var store = new FileCredentialStore(_home.Path);
+        var store = new FileCredentialStore(Home.Path);
         await store.SaveAsync(CodexAuthDocument.CreateChatGpt(
             TestJwt.IdToken("acct_9", "me@example.com", "pro", fedRamp: true), TestJwt.AccessToken(1_900_000_000), FakeIssuer.RefreshToken, "acct_9",
             new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero)));
