@@ -1,9 +1,9 @@
-using Codex.Auth.Internal;
 using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Codex.Auth.Internal;
 
 namespace Codex.Auth.AgentIdentity;
 

@@ -1,8 +1,8 @@
-using Codex.Auth.Internal;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Codex.Auth.Internal;
 
 namespace Codex.Auth.AgentIdentity;
 
@@ -55,12 +55,12 @@ internal sealed class AgentIdentityJwtVerifier
             throw Invalid(source, "its signature is not base64url");
         }
 
-        if (StringOf(header, "alg") != "RS256")
+        if (JsonFields.String(header, "alg") != "RS256")
         {
             throw Invalid(source, "its signing algorithm is not RS256");
         }
 
-        string kid = StringOf(header, "kid") is { Length: > 0 } k ? k : throw Invalid(source, "its header has no \"kid\"");
+        string kid = JsonFields.String(header, "kid") is { Length: > 0 } k ? k : throw Invalid(source, "its header has no \"kid\"");
 
         Jwks jwks = await GetJwksAsync(refetchIfOlderThan: null, cancellationToken).ConfigureAwait(false);
         if (!jwks.Keys.TryGetValue(kid, out RSAParameters key))
@@ -83,7 +83,7 @@ internal sealed class AgentIdentityJwtVerifier
             }
         }
 
-        if (StringOf(payload, "iss") != AgentIdentityEndpoints.Issuer)
+        if (JsonFields.String(payload, "iss") != AgentIdentityEndpoints.Issuer)
         {
             throw Invalid(source, $"its issuer is not {AgentIdentityEndpoints.Issuer}");
         }
@@ -114,8 +114,6 @@ internal sealed class AgentIdentityJwtVerifier
         _ => false,
     };
 
-    private static string? StringOf(JsonObject obj, string name) =>
-        obj[name] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
 
     private static JsonObject DecodeObject(string segment, string source, string what)
     {
@@ -214,12 +212,12 @@ internal sealed class AgentIdentityJwtVerifier
             foreach (JsonNode? node in array)
             {
                 if (node is not JsonObject jwk
-                    || StringOf(jwk, "kty") != "RSA"
-                    || StringOf(jwk, "kid") is not { Length: > 0 } kid
-                    || StringOf(jwk, "use") is not (null or "sig")
-                    || StringOf(jwk, "alg") is not (null or "RS256")
-                    || StringOf(jwk, "n") is not { Length: > 0 } n
-                    || StringOf(jwk, "e") is not { Length: > 0 } e)
+                    || JsonFields.String(jwk, "kty") != "RSA"
+                    || JsonFields.String(jwk, "kid") is not { Length: > 0 } kid
+                    || JsonFields.String(jwk, "use") is not (null or "sig")
+                    || JsonFields.String(jwk, "alg") is not (null or "RS256")
+                    || JsonFields.String(jwk, "n") is not { Length: > 0 } n
+                    || JsonFields.String(jwk, "e") is not { Length: > 0 } e)
                 {
                     continue;
                 }

@@ -1,7 +1,7 @@
-using Codex.Auth.Internal;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Codex.Auth.Diagnostics;
+using Codex.Auth.Internal;
 using Codex.Auth.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

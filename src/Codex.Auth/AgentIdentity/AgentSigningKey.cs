@@ -1,6 +1,6 @@
-using Codex.Auth.Internal;
 using System.Formats.Asn1;
 using System.Security.Cryptography;
+using Codex.Auth.Internal;
 using Sodium;
 
 namespace Codex.Auth.AgentIdentity;

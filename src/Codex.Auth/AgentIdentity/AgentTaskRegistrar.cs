@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Codex.Auth.Diagnostics;
+using Codex.Auth.Internal;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
@@ -107,23 +108,11 @@ internal sealed class AgentTaskRegistrar
 
     private static string ReadTaskId(AgentIdentityCredential credential, byte[] body)
     {
-        JsonObject? root;
-        try
-        {
-            root = JsonNode.Parse(body) as JsonObject;
-        }
-        catch (JsonException)
-        {
-            root = null;
-        }
+        JsonObject root = JsonFields.TryParseObject(body)
+            ?? throw Failed(credential, "the response is not a JSON object", null);
 
-        if (root is null)
-        {
-            throw Failed(credential, "the response is not a JSON object", null);
-        }
-
-        string? taskId = StringOf(root, "task_id") ?? StringOf(root, "taskId");
-        if (taskId is null && (StringOf(root, "encrypted_task_id") ?? StringOf(root, "encryptedTaskId")) is { } encrypted)
+        string? taskId = JsonFields.NonBlank(root, "task_id") ?? JsonFields.NonBlank(root, "taskId");
+        if (taskId is null && (JsonFields.NonBlank(root, "encrypted_task_id") ?? JsonFields.NonBlank(root, "encryptedTaskId")) is { } encrypted)
         {
             try
             {
@@ -144,8 +133,6 @@ internal sealed class AgentTaskRegistrar
         return taskId;
     }
 
-    private static string? StringOf(JsonObject obj, string name) =>
-        obj[name] is JsonValue v && v.TryGetValue(out string? s) && s.Length > 0 ? s : null;
 
     private static bool IsTransient(Outcome<HttpResponseMessage> outcome, CancellationToken callerToken) =>
         outcome.Exception switch

@@ -246,39 +246,24 @@ public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
             throw WhoAmIFailed("the request timed out", ex);
         }
 
-        JsonObject? root;
-        try
-        {
-            root = JsonNode.Parse(body) as JsonObject;
-        }
-        catch (JsonException)
-        {
-            root = null;
-        }
+        JsonObject root = JsonFields.TryParseObject(body) ?? throw WhoAmIFailed("the response is not a JSON object", null);
 
-        if (root is null)
-        {
-            throw WhoAmIFailed("the response is not a JSON object", null);
-        }
-
-        string accountId = StringOf(root, "chatgpt_account_id") is { Length: > 0 } a && HeaderValues.IsSafeValue(a)
+        string accountId = JsonFields.String(root, "chatgpt_account_id") is { Length: > 0 } a && HeaderValues.IsSafeValue(a)
             ? a
             : throw WhoAmIFailed("the response has no usable \"chatgpt_account_id\"", null);
         bool isFedRamp = root["chatgpt_account_is_fedramp"] is JsonValue f && f.TryGetValue(out bool b) && b;
-        string? email = StringOf(root, "email");
+        string? email = JsonFields.String(root, "email");
         var info = new PersonalAccessTokenInfo(
             accountId,
-            StringOf(root, "chatgpt_user_id"),
+            JsonFields.String(root, "chatgpt_user_id"),
             string.IsNullOrEmpty(email) ? null : email,
-            StringOf(root, "chatgpt_plan_type"),
+            JsonFields.String(root, "chatgpt_plan_type"),
             isFedRamp,
             fingerprint,
             source);
         return new State(new AuthHeaders("Bearer", token, accountId, isFedRamp), info);
     }
 
-    private static string? StringOf(JsonObject obj, string name) =>
-        obj[name] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
 
     private CodexAuthException WhoAmIFailed(string what, Exception? inner) =>
         new(

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Codex.Auth.Internal;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
@@ -88,7 +89,7 @@ internal sealed class TokenRefreshClient
         using (response)
         {
             string text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            JsonObject? json = TryParse(text);
+            JsonObject? json = JsonFields.TryParseObject(text);
             if (response.IsSuccessStatusCode)
             {
                 if (json is null)
@@ -97,13 +98,13 @@ internal sealed class TokenRefreshClient
                 }
 
                 var result = new TokenRefreshResult(
-                    ReadNonEmpty(json, "id_token"),
-                    ReadNonEmpty(json, "access_token"),
-                    ReadNonEmpty(json, "refresh_token"));
+                    JsonFields.NonBlank(json, "id_token"),
+                    JsonFields.NonBlank(json, "access_token"),
+                    JsonFields.NonBlank(json, "refresh_token"));
                 return result;
             }
 
-            string? code = ErrorCode(json);
+            string? code = JsonFields.OAuthErrorCode(json);
             if (RefreshFailure.ClassifyPermanent(response.StatusCode, code) is { } permanent)
             {
                 throw new CodexAuthException(permanent, RefreshFailure.Describe(permanent), CodexAuthException.SignInAgain);
@@ -137,45 +138,9 @@ internal sealed class TokenRefreshClient
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>The error code: <c>error.code</c> (error an object), else <c>error</c> (a string), else top-level <c>code</c>.</summary>
-    internal static string? ErrorCode(JsonObject? json)
-    {
-        if (json is null)
-        {
-            return null;
-        }
-
-        if (json["error"] is JsonObject error && error["code"] is JsonValue c && c.TryGetValue(out string? nested))
-        {
-            return nested;
-        }
-
-        if (json["error"] is JsonValue e && e.TryGetValue(out string? flat))
-        {
-            return flat;
-        }
-
-        return json["code"] is JsonValue top && top.TryGetValue(out string? code) ? code : null;
-    }
-
     private static CodexAuthException Transient(string what) =>
         new(
             CodexAuthFailureReason.RefreshFailed,
             $"Refreshing the ChatGPT token failed: {what}. The current token is kept.",
             "This is usually temporary; the refresh is retried automatically.");
-
-    private static JsonObject? TryParse(string text)
-    {
-        try
-        {
-            return JsonNode.Parse(text) as JsonObject;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
-    private static string? ReadNonEmpty(JsonObject json, string name) =>
-        json[name] is JsonValue v && v.TryGetValue(out string? s) && !string.IsNullOrEmpty(s) ? s : null;
 }

@@ -1,6 +1,6 @@
-using Codex.Auth.Internal;
 using System.Security.Cryptography;
 using System.Text;
+using Codex.Auth.Internal;
 
 namespace Codex.Auth.SignIn;
 

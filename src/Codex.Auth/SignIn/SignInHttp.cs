@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Codex.Auth.Internal;
 
 namespace Codex.Auth.SignIn;
 
@@ -26,8 +27,8 @@ internal sealed class SignInHttp(HttpClient http, SignInOptions options)
         }
 
         JsonObject json = await ReadSuccessAsync(response, "requesting a device code", cancellationToken).ConfigureAwait(false);
-        string? id = ReadString(json, "device_auth_id");
-        string? userCode = ReadString(json, "user_code") ?? ReadString(json, "usercode");
+        string? id = JsonFields.NonBlank(json, "device_auth_id");
+        string? userCode = JsonFields.NonBlank(json, "user_code") ?? JsonFields.NonBlank(json, "usercode");
         if (id is null || userCode is null)
         {
             throw Failed("The device code response lacks \"device_auth_id\" or \"user_code\".", "Try again later.");
@@ -47,8 +48,8 @@ internal sealed class SignInHttp(HttpClient http, SignInOptions options)
         }
 
         JsonObject json = await ReadSuccessAsync(response, "polling for device approval", cancellationToken).ConfigureAwait(false);
-        string? authorizationCode = ReadString(json, "authorization_code");
-        string? verifier = ReadString(json, "code_verifier");
+        string? authorizationCode = JsonFields.NonBlank(json, "authorization_code");
+        string? verifier = JsonFields.NonBlank(json, "code_verifier");
         if (authorizationCode is null || verifier is null)
         {
             throw Failed("The device approval response lacks \"authorization_code\" or \"code_verifier\".", "Try signing in again.");
@@ -69,9 +70,9 @@ internal sealed class SignInHttp(HttpClient http, SignInOptions options)
         ]);
         using HttpResponseMessage response = await SendAsync(options.TokenUrl, content, "exchanging the authorization code", cancellationToken).ConfigureAwait(false);
         JsonObject json = await ReadSuccessAsync(response, "exchanging the authorization code", cancellationToken).ConfigureAwait(false);
-        string? id = ReadString(json, "id_token");
-        string? access = ReadString(json, "access_token");
-        string? refresh = ReadString(json, "refresh_token");
+        string? id = JsonFields.NonBlank(json, "id_token");
+        string? access = JsonFields.NonBlank(json, "access_token");
+        string? refresh = JsonFields.NonBlank(json, "refresh_token");
         if (id is null || access is null || refresh is null)
         {
             throw Failed("The token response lacks \"id_token\", \"access_token\" or \"refresh_token\".", "Try signing in again.");
@@ -158,18 +159,11 @@ internal sealed class SignInHttp(HttpClient http, SignInOptions options)
     private static async Task<JsonObject> ReadSuccessAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
     {
         string text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        JsonObject? json = null;
-        try
-        {
-            json = JsonNode.Parse(text) as JsonObject;
-        }
-        catch (JsonException)
-        {
-        }
+        JsonObject? json = JsonFields.TryParseObject(text);
 
         if (!response.IsSuccessStatusCode)
         {
-            string? code = json is null ? null : ErrorCode(json);
+            string? code = JsonFields.OAuthErrorCode(json);
             throw Failed(
                 $"The sign-in server refused {what}: HTTP {(int)response.StatusCode}{(code is null ? string.Empty : " (" + code + ")")}.",
                 "Try signing in again.");
@@ -178,21 +172,6 @@ internal sealed class SignInHttp(HttpClient http, SignInOptions options)
         return json ?? throw Failed($"The sign-in server's answer to {what} is not a JSON object.", "Try signing in again.");
     }
 
-    private static string? ErrorCode(JsonObject json)
-    {
-        string? code = json["error"] switch
-        {
-            JsonObject e => ReadString(e, "code"),
-            JsonValue v when v.TryGetValue(out string? s) => s,
-            _ => ReadString(json, "code"),
-        };
-
-        // Only a short identifier is echoed, so a misbehaving server cannot smuggle a secret into the message.
-        return code is { Length: > 0 and <= 64 } && code.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.') ? code : null;
-    }
-
-    private static string? ReadString(JsonObject obj, string name) =>
-        obj[name] is JsonValue v && v.TryGetValue(out string? s) && !string.IsNullOrWhiteSpace(s) ? s : null;
 
     internal static CodexAuthException Failed(string message, string remediation, Exception? inner = null) =>
         new(CodexAuthFailureReason.SignInFailed, message, remediation, inner);

@@ -126,8 +126,9 @@ public sealed class ChatGptTokenClaimsTests
     [InlineData("""{"error":"invalid_grant"}""", "invalid_grant")]
     [InlineData("""{"code":"refresh_token_expired"}""", "refresh_token_expired")]
     [InlineData("""{"error":{"message":"x"}}""", null)]
-    public void The_error_code_is_read_from_each_documented_place(string json, string? expected) =>
-        Assert.Equal(expected, TokenRefreshClient.ErrorCode((JsonObject)JsonNode.Parse(json)!));
+    [InlineData("""{"error":"eyJhbGciOiJSUzI1NiJ9 leaked token with spaces"}""", null)]
+    public void The_error_code_is_read_from_each_documented_place_and_only_identifiers_are_kept(string json, string? expected) =>
+        Assert.Equal(expected, Codex.Auth.Internal.JsonFields.OAuthErrorCode((JsonObject)JsonNode.Parse(json)!));
 
     [Fact]
     public void Environment_overrides_pick_the_refresh_url_and_client_id()
