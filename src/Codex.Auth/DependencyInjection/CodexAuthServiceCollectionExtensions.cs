@@ -10,9 +10,11 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class CodexAuthServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the options, a <see cref="TimeProvider"/> and a singleton <see cref="Codex.Auth.IAuthProvider"/> chosen by
+    /// Registers the options, a <see cref="TimeProvider"/>, the back-channel <see cref="HttpClient"/>
+    /// (<see cref="Codex.Auth.Backchannel.CodexBackchannel.HttpClientName"/>), a <see cref="Codex.Auth.CodexProviderContext"/>,
+    /// a <see cref="Codex.Auth.CodexProviderFactory"/> and a singleton <see cref="Codex.Auth.IAuthProvider"/> chosen by
     /// <see cref="Codex.Auth.CodexAuthOptions.Source"/>. Every registration uses <c>TryAdd</c>: register your own
-    /// <see cref="Codex.Auth.IAuthProvider"/> first to pin one. Options are validated at start.
+    /// <see cref="Codex.Auth.IAuthProvider"/> (or context, or factory) first to pin one. Options are validated at start.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Configures the options.</param>
@@ -36,7 +38,12 @@ public static class CodexAuthServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Codex.Auth.CodexAuthOptions>, CodexAuthOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(Codex.Auth.CodexEnvironment.Process);
-        services.TryAddSingleton<Codex.Auth.IAuthProvider>(CodexAuthProviderFactory.Create);
+        Codex.Auth.Backchannel.CodexBackchannel.AddBackchannelClient(services);
+
+        services.TryAddSingleton(Codex.Auth.CodexProviderContext.FromServices);
+        services.TryAddSingleton(sp => new Codex.Auth.CodexProviderFactory(sp.GetRequiredService<Codex.Auth.CodexProviderContext>()));
+        services.TryAddSingleton<Codex.Auth.IAuthProvider>(sp =>
+            sp.GetRequiredService<Codex.Auth.CodexProviderFactory>().Create(sp.GetRequiredService<IOptions<Codex.Auth.CodexAuthOptions>>().Value));
         return services;
     }
 }
