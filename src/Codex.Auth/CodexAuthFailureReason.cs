@@ -55,6 +55,16 @@ public enum CodexAuthFailureReason
     SignInFailed,
 
     /// <summary>
+    /// Workspace routing discovery (<c>wham/accounts/check</c>, PROTOCOL §9) failed or gave an answer that cannot be used: the
+    /// signed-in account is missing (or listed twice), the origin is not HTTPS or carries credentials, or the body is not JSON.
+    /// Nothing was sent to the backend.
+    /// </summary>
+    RoutingDiscoveryFailed,
+
+    /// <summary>Residency is enforced (<c>enforce_residency = "us"</c>) but the account's workspace is not residency-constrained; nothing was sent.</summary>
+    ResidencyNotSatisfied,
+
+    /// <summary>
     /// An endpoint URL or override (for example <c>CODEX_REFRESH_TOKEN_URL_OVERRIDE</c>) is malformed: not an absolute
     /// http(s) URL, or it carries a user name or password. Plain HTTP to a host that is not loopback is
     /// <see cref="InsecureTransport"/>.

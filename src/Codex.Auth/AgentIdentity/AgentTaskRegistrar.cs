@@ -80,7 +80,7 @@ internal sealed class AgentTaskRegistrar
             throw BackchannelErrors.Status(call, response.StatusCode, null, 1);
         }
 
-        byte[] body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        byte[] body = await BackchannelClient.ReadBodyAsync(call, response, cancellationToken).ConfigureAwait(false);
         return ReadTaskId(credential, body);
     }
 

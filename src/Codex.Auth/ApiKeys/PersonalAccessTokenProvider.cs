@@ -243,7 +243,7 @@ public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
                 throw BackchannelErrors.Status(_whoAmI, response.StatusCode, null, 1);
             }
 
-            body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            body = await BackchannelClient.ReadBodyAsync(_whoAmI, response, cancellationToken).ConfigureAwait(false);
         }
 
         JsonObject root = JsonFields.TryParseObject(body) ?? throw WhoAmIFailed("the response is not a JSON object", null);

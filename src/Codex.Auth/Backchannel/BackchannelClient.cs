@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Codex.Auth.Internal;
 using Polly;
 using Polly.Retry;
 
@@ -96,7 +97,7 @@ internal sealed class BackchannelClient
                 {
                     attempts++;
                     using HttpRequestMessage request = ctx.Create(ctx.State);
-                    return await ctx.Http.SendAsync(request, HttpCompletionOption.ResponseContentRead, token).ConfigureAwait(false);
+                    return await ctx.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
                 },
                 (Create: createRequest, State: state, Http: http),
                 cancellationToken).ConfigureAwait(false);
@@ -114,6 +115,26 @@ internal sealed class BackchannelClient
         }
 
         return response;
+    }
+
+    /// <summary>
+    /// Reads an answer's body, at most <see cref="JsonTree.MaxCredentialBytes"/> (declared or actual), so that a hostile
+    /// or broken server cannot make a credential read use unbounded memory.
+    /// </summary>
+    /// <exception cref="CodexAuthException">The body is larger than the cap, or could not be read.</exception>
+    public static async Task<byte[]> ReadBodyAsync(BackchannelCall call, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        byte[]? body;
+        try
+        {
+            body = await BoundedContent.ReadAsync(response.Content, JsonTree.MaxCredentialBytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (BackchannelErrors.IsTransient(ex, cancellationToken) || ex is IOException)
+        {
+            throw BackchannelErrors.Unreadable(call, ex);
+        }
+
+        return body ?? throw BackchannelErrors.BadAnswer(call, $"the endpoint answered {(int)response.StatusCode} with more than {JsonTree.MaxCredentialBytes} bytes");
     }
 
     /// <summary>The clock the pipeline waits on.</summary>

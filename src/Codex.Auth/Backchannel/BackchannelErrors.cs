@@ -37,6 +37,10 @@ internal static class BackchannelErrors
         return Failure(call, what, attempts, exception);
     }
 
+    /// <summary>The answer's body could not be read.</summary>
+    public static CodexAuthException Unreadable(BackchannelCall call, Exception exception) =>
+        Failure(call, $"its answer could not be read ({exception.GetType().Name})", 1, exception);
+
     /// <summary>The endpoint answered with a status the call cannot use (after every attempt, when it was transient).</summary>
     public static CodexAuthException Status(BackchannelCall call, HttpStatusCode status, string? oauthErrorCode, int attempts)
     {

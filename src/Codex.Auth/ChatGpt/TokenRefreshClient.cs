@@ -44,8 +44,8 @@ internal sealed class TokenRefreshClient
             cancellationToken,
             acceptTransientStatus: true).ConfigureAwait(false);
 
-        string text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        JsonObject? json = JsonFields.TryParseObject(text);
+        byte[] answer = await BackchannelClient.ReadBodyAsync(_call, response, cancellationToken).ConfigureAwait(false);
+        JsonObject? json = JsonFields.TryParseObject(answer);
         if (response.IsSuccessStatusCode)
         {
             if (json is null)

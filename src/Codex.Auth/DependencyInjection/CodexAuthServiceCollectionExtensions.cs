@@ -12,8 +12,9 @@ public static class CodexAuthServiceCollectionExtensions
     /// <summary>
     /// Registers the options, a <see cref="TimeProvider"/>, the back-channel <see cref="HttpClient"/>
     /// (<see cref="Codex.Auth.Backchannel.CodexBackchannel.HttpClientName"/>), a <see cref="Codex.Auth.CodexProviderContext"/>,
-    /// a <see cref="Codex.Auth.CodexProviderFactory"/> and a singleton <see cref="Codex.Auth.IAuthProvider"/> chosen by
-    /// <see cref="Codex.Auth.CodexAuthOptions.Source"/>. Every registration uses <c>TryAdd</c>: register your own
+    /// a <see cref="Codex.Auth.CodexProviderFactory"/>, a singleton <see cref="Codex.Auth.IAuthProvider"/> chosen by
+    /// <see cref="Codex.Auth.CodexAuthOptions.Source"/> and a singleton <see cref="Codex.Auth.Routing.WorkspaceRouter"/> for it (resolve it
+    /// to see where the account's model calls go). Every registration uses <c>TryAdd</c>: register your own
     /// <see cref="Codex.Auth.IAuthProvider"/> (or context, or factory) first to pin one. Options are validated at start.
     /// </summary>
     /// <param name="services">The services.</param>
@@ -44,6 +45,12 @@ public static class CodexAuthServiceCollectionExtensions
         services.TryAddSingleton(sp => new Codex.Auth.CodexProviderFactory(sp.GetRequiredService<Codex.Auth.CodexProviderContext>()));
         services.TryAddSingleton<Codex.Auth.IAuthProvider>(sp =>
             sp.GetRequiredService<Codex.Auth.CodexProviderFactory>().Create(sp.GetRequiredService<IOptions<Codex.Auth.CodexAuthOptions>>().Value));
+        services.TryAddSingleton(sp => new Codex.Auth.Routing.WorkspaceRouter(
+            sp.GetRequiredService<Codex.Auth.IAuthProvider>(),
+            new Codex.Auth.Routing.WorkspaceRouterOptions { EnforceResidency = sp.GetRequiredService<IOptions<Codex.Auth.CodexAuthOptions>>().Value.EnforceResidency },
+            httpClient: null,
+            sp.GetRequiredService<TimeProvider>(),
+            Microsoft.Extensions.Logging.LoggerFactoryExtensions.CreateLogger<Codex.Auth.Routing.WorkspaceRouter>(sp.GetRequiredService<Codex.Auth.CodexProviderContext>().LoggerFactory)));
         return services;
     }
 }

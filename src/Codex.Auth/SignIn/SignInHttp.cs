@@ -147,8 +147,11 @@ internal sealed class SignInHttp(BackchannelClient backchannel, SignInOptions op
 
     private static async Task<JsonObject> ReadSuccessAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
     {
-        string text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        JsonObject? json = JsonFields.TryParseObject(text);
+        byte[] body = await BackchannelClient.ReadBodyAsync(
+            new BackchannelCall($"The sign-in server call ({what})", response.RequestMessage?.RequestUri ?? new Uri("https://unknown.invalid/"), CodexAuthFailureReason.SignInFailed, "Try signing in again."),
+            response,
+            cancellationToken).ConfigureAwait(false);
+        JsonObject? json = JsonFields.TryParseObject(body);
 
         if (!response.IsSuccessStatusCode)
         {
