@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Codex.Auth.Routing;
 using Tomlyn.Parsing;
 using Tomlyn.Syntax;
 
@@ -57,8 +58,8 @@ public sealed partial class CodexConfigFile
     /// <summary>Gets <c>forced_chatgpt_workspace_id</c>, or <see langword="null"/> when not set.</summary>
     public string? ForcedChatGptWorkspaceId { get; private set; }
 
-    /// <summary>Gets <c>enforce_residency</c> as written (for example <c>us</c>), or <see langword="null"/> when not set.</summary>
-    public string? EnforceResidency { get; private set; }
+    /// <summary>Gets <c>enforce_residency</c> (<c>us</c>), or <see langword="null"/> when not set.</summary>
+    public CodexResidency? EnforceResidency { get; private set; }
 
     /// <summary>Reads <c>config.toml</c> in <paramref name="codexHome"/>. A missing file (or directory) gives an empty result.</summary>
     /// <param name="codexHome">The Codex home directory.</param>
@@ -157,8 +158,8 @@ public sealed partial class CodexConfigFile
                         ?? throw Malformed(path, line, $"'{name}' must be a non-empty workspace id");
                     break;
                 case EnforceResidencyKey:
-                    result.EnforceResidency = NonBlank(RequireString(entry, name, path, line))
-                        ?? throw Malformed(path, line, $"'{name}' must be a non-empty region such as \"us\"");
+                    result.EnforceResidency = ParseResidency(RequireString(entry, name, path, line))
+                        ?? throw Malformed(path, line, $"'{name}' must be \"us\"");
                     break;
                 default:
                     break; // unknown keys are Codex's business, not ours
@@ -186,6 +187,13 @@ public sealed partial class CodexConfigFile
     {
         "chatgpt" => CodexLoginMethod.ChatGpt,
         "api" => CodexLoginMethod.Api,
+        _ => null,
+    };
+
+    /// <summary>Parses a residency requirement as Codex spells it; <see langword="null"/> when unknown.</summary>
+    internal static CodexResidency? ParseResidency(string value) => value switch
+    {
+        "us" => CodexResidency.Us,
         _ => null,
     };
 

@@ -42,8 +42,8 @@ public sealed class CodexConfiguration
     /// <summary>Gets the only ChatGPT workspace (account id) allowed, or <see langword="null"/> for any.</summary>
     public string? ForcedChatGptWorkspaceId { get; private init; }
 
-    /// <summary>Gets the data-residency region to require (for example <c>us</c>), or <see langword="null"/> for none.</summary>
-    public string? EnforceResidency { get; private init; }
+    /// <summary>Gets the data residency to require (<c>enforce_residency</c>); <see cref="Routing.CodexResidency.None"/> by default.</summary>
+    public Routing.CodexResidency EnforceResidency { get; private init; }
 
     /// <summary>Resolves the configuration: <paramref name="options"/>, then the environment, then config.toml, then defaults.</summary>
     /// <param name="options">Values set in code; <see langword="null"/> for none.</param>
@@ -76,7 +76,7 @@ public sealed class CodexConfiguration
             ForcedChatGptWorkspaceId = NonBlank(options.ForcedChatGptWorkspaceId)
                 ?? environment.GetNonBlank(CodexEnvironmentVariables.ForcedChatGptWorkspaceId)
                 ?? file.ForcedChatGptWorkspaceId,
-            EnforceResidency = NonBlank(options.EnforceResidency) ?? file.EnforceResidency,
+            EnforceResidency = options.EnforceResidency ?? file.EnforceResidency ?? Routing.CodexResidency.None,
         };
     }
 
@@ -85,7 +85,7 @@ public sealed class CodexConfiguration
         $"CodexConfiguration {CodexHome}: store {CredentialsStore.ToString().ToLowerInvariant()}, ChatGPT {ChatGptBaseUrl}"
         + (ForcedLoginMethod is { } method ? $", login {method.ToString().ToLowerInvariant()} only" : string.Empty)
         + (ForcedChatGptWorkspaceId is { } workspace ? $", workspace {workspace} only" : string.Empty)
-        + (EnforceResidency is { } region ? $", residency {region}" : string.Empty);
+        + (EnforceResidency != Routing.CodexResidency.None ? $", residency {EnforceResidency.ToString().ToLowerInvariant()}" : string.Empty);
 
     private static string? NonBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 

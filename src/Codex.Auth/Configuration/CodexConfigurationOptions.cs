@@ -22,5 +22,5 @@ public sealed class CodexConfigurationOptions
     public string? ForcedChatGptWorkspaceId { get; set; }
 
     /// <summary>Gets or sets the data-residency region to require (default: <c>enforce_residency</c>, then none).</summary>
-    public string? EnforceResidency { get; set; }
+    public Routing.CodexResidency? EnforceResidency { get; set; }
 }

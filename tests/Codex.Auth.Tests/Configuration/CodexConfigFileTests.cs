@@ -30,7 +30,7 @@ public sealed class CodexConfigFileTests
         Assert.Equal(new Uri("https://chatgpt.example.test/backend-api/"), file.ChatGptBaseUrl);
         Assert.Equal(CodexLoginMethod.ChatGpt, file.ForcedLoginMethod);
         Assert.Equal("ws_123", file.ForcedChatGptWorkspaceId);
-        Assert.Equal("us", file.EnforceResidency);
+        Assert.Equal(Codex.Auth.Routing.CodexResidency.Us, file.EnforceResidency);
     }
 
     [Theory]
@@ -90,6 +90,7 @@ public sealed class CodexConfigFileTests
     [InlineData("forced_login_method = \"ChatGPT\"", "\"chatgpt\" or \"api\"")]
     [InlineData("forced_chatgpt_workspace_id = \" \"", "non-empty workspace id")]
     [InlineData("enforce_residency = true", "must be a string")]
+    [InlineData("enforce_residency = \"eu\"", "must be \"us\"")]
     public void A_known_key_with_a_value_Codex_refuses_is_a_typed_error_with_its_line(string line, string expected)
     {
         var error = Assert.Throws<CodexAuthException>(() => CodexConfigFile.Parse("# comment\n" + line + "\n", "/x/config.toml"));

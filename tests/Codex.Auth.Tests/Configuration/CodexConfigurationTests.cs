@@ -21,7 +21,7 @@ public sealed class CodexConfigurationTests
         Assert.Equal(new Uri("https://chatgpt.com/backend-api/codex/"), config.ChatGptCodexBaseUrl);
         Assert.Null(config.ForcedLoginMethod);
         Assert.Null(config.ForcedChatGptWorkspaceId);
-        Assert.Null(config.EnforceResidency);
+        Assert.Equal(Codex.Auth.Routing.CodexResidency.None, config.EnforceResidency);
     }
 
     [Fact]
@@ -36,7 +36,7 @@ public sealed class CodexConfigurationTests
         Assert.Equal(new Uri("https://file.example.test/api/codex/"), config.ChatGptCodexBaseUrl);
         Assert.Equal(CodexLoginMethod.Api, config.ForcedLoginMethod);
         Assert.Equal("ws_file", config.ForcedChatGptWorkspaceId);
-        Assert.Equal("us", config.EnforceResidency);
+        Assert.Equal(Codex.Auth.Routing.CodexResidency.Us, config.EnforceResidency);
     }
 
     [Fact]
@@ -56,7 +56,7 @@ public sealed class CodexConfigurationTests
         Assert.Equal(new Uri("http://127.0.0.1:9/backend-api/"), config.ChatGptBaseUrl);
         Assert.Equal(CodexLoginMethod.ChatGpt, config.ForcedLoginMethod);
         Assert.Equal("ws_env", config.ForcedChatGptWorkspaceId);
-        Assert.Equal("us", config.EnforceResidency);
+        Assert.Equal(Codex.Auth.Routing.CodexResidency.Us, config.EnforceResidency);
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public sealed class CodexConfigurationTests
                 ChatGptBaseUrl = new Uri("https://code.example.test/x"),
                 ForcedLoginMethod = CodexLoginMethod.ChatGpt,
                 ForcedChatGptWorkspaceId = "ws_code",
-                EnforceResidency = "eu",
+                EnforceResidency = Codex.Auth.Routing.CodexResidency.None,
             },
             Environment(home, new()
             {
@@ -85,7 +85,7 @@ public sealed class CodexConfigurationTests
         Assert.Equal(new Uri("https://code.example.test/x/"), config.ChatGptBaseUrl);
         Assert.Equal(CodexLoginMethod.ChatGpt, config.ForcedLoginMethod);
         Assert.Equal("ws_code", config.ForcedChatGptWorkspaceId);
-        Assert.Equal("eu", config.EnforceResidency);
+        Assert.Equal(Codex.Auth.Routing.CodexResidency.None, config.EnforceResidency);
     }
 
     [Fact]
