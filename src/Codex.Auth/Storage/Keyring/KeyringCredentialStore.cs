@@ -26,7 +26,7 @@ namespace Codex.Auth.Storage.Keyring;
 public sealed class KeyringCredentialStore : ICodexCredentialStore, IDisposable
 {
     /// <summary>How often <see cref="Watch"/> reads the entry where the keyring sends no change signals.</summary>
-    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(30);
+    public static TimeSpan PollInterval { get; } = TimeSpan.FromSeconds(30);
 
     private readonly IKeyringBackend _backend;
     private readonly FileCredentialStore _files;
