@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Codex.Auth.Backchannel;
 using Codex.Auth.Diagnostics;
+using Codex.Auth.Internal;
 using Codex.Auth.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -504,7 +505,7 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
         DateTimeOffset next = _time.GetUtcNow() + _options.BackgroundRetryDelay;
         Volatile.Write(ref _nextBackgroundAttemptTicks, next.UtcTicks);
         Log.BackgroundRefreshFailed(_logger, error.Reason, next);
-        BackgroundRefreshFailed?.Invoke(this, new RefreshFailedEventArgs(error, next));
+        ProviderEvents.Raise(BackgroundRefreshFailed, this, new RefreshFailedEventArgs(error, next), _logger, nameof(BackgroundRefreshFailed));
     }
 
     private Task<TokenState> SharedRefresh(TokenState basis, RefreshReason reason)
@@ -538,7 +539,7 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
             (TokenState state, string outcome) = await RefreshUnderLockAsync(basis, reason, cancellationToken).ConfigureAwait(false);
             Instrumentation.RecordRefresh(outcome, reason);
             activity?.SetTag(CodexAuthTelemetry.OutcomeTag, outcome);
-            Refreshed?.Invoke(this, new TokenRefreshedEventArgs(reason, outcome == "adopted", state.Headers.Fingerprint, state.ExpiresAt));
+            ProviderEvents.Raise(Refreshed, this, new TokenRefreshedEventArgs(reason, outcome == "adopted", state.Headers.Fingerprint, state.ExpiresAt), _logger, nameof(Refreshed));
             return state;
         }
         catch (Exception ex)

@@ -73,4 +73,7 @@ internal static partial class Log
 
     [LoggerMessage(22, LogLevel.Error, "Workspace routing discovery failed ({FailureReason}); nothing was sent.")]
     public static partial void RoutingDiscoveryFailed(ILogger logger, CodexAuthFailureReason failureReason);
+
+    [LoggerMessage(40, LogLevel.Warning, "A subscriber to {EventName} threw {ExceptionType}; it was ignored, and the other subscribers and the operation that raised the event were not affected.")]
+    public static partial void SubscriberFailed(ILogger logger, string eventName, string exceptionType);
 }

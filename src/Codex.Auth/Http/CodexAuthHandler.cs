@@ -13,7 +13,12 @@ namespace Codex.Auth.Http;
 /// <para>For every attempt it checks the destination (HTTPS, or loopback; an allowed host), removes any
 /// caller-supplied <c>Authorization</c>, <c>ChatGPT-Account-ID</c> and <c>X-OpenAI-Fedramp</c> headers, and applies
 /// the provider's. On HTTP 401 it asks the provider to recover once and, when that is worthwhile and the request
-/// content can be sent again, disposes the 401 response and resends once with fresh headers.</para>
+/// content can be sent again, disposes the 401 response and resends once with fresh headers; content that cannot be
+/// sent again (a stream) gets the 401 back, after the recovery, so the next request carries the renewed credential.</para>
+/// <para>Redirects are never followed with credentials to another origin: before its first request the handler
+/// switches automatic redirects off on the inner handler and, if that one was following them, follows same-origin
+/// redirects itself (each hop re-checked and re-authenticated); a redirect to another scheme, host or port is
+/// returned to the caller unfollowed.</para>
 /// <para>The handler holds no token state; the provider (a singleton) does, so <c>IHttpClientFactory</c> may
 /// recycle handler chains freely. When credentials are cached the handler completes synchronously up to the
 /// inner handler and allocates nothing of its own.</para>
@@ -32,6 +37,12 @@ public sealed class CodexAuthHandler : DelegatingHandler
 {
     private readonly IAuthProvider _provider;
     private readonly WorkspaceRouter? _router;
+    private readonly object _redirectGate = new();
+    private volatile bool _redirectsTakenOver;
+    private bool _followRedirects;
+
+    /// <summary>The most redirects followed for one request (as <see cref="HttpClientHandler.MaxAutomaticRedirections"/>).</summary>
+    private const int MaxRedirects = 50;
     private readonly string[] _allowedHosts;
     private readonly bool _allowLoopback;
     private readonly bool _recoverOnUnauthorized;
@@ -94,6 +105,22 @@ public sealed class CodexAuthHandler : DelegatingHandler
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (!_redirectsTakenOver)
+        {
+            TakeOverRedirects();
+        }
+
+        Task<HttpResponseMessage> responseTask = SendOnceAsync(request, cancellationToken);
+        if (!_followRedirects || (responseTask.IsCompletedSuccessfully && !IsRedirect(responseTask.Result.StatusCode)))
+        {
+            return responseTask;
+        }
+
+        return FollowSameOriginRedirectsAsync(request, responseTask, cancellationToken);
+    }
+
+    private Task<HttpResponseMessage> SendOnceAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
         CheckDestination(request.RequestUri);
 
         ValueTask<AuthHeaders> pending = _provider.GetHeadersAsync(cancellationToken);
@@ -137,6 +164,73 @@ public sealed class CodexAuthHandler : DelegatingHandler
     /// <inheritdoc />
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken) =>
         SendAsync(request, cancellationToken).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Switches automatic redirects off below this handler, once, before its first request: the inner handler would
+    /// otherwise follow a redirect to any origin carrying <c>ChatGPT-Account-ID</c> and <c>X-OpenAI-Fedramp</c>
+    /// without the destination check. When the inner handler was following redirects, this handler follows the
+    /// same-origin ones itself (each hop re-checked and re-authenticated) and returns any other redirect unfollowed.
+    /// </summary>
+    private void TakeOverRedirects()
+    {
+        lock (_redirectGate)
+        {
+            if (_redirectsTakenOver)
+            {
+                return;
+            }
+
+            (bool wasFollowing, _) = Backchannel.BackchannelRedirects.TakeOver(InnerHandler);
+            _followRedirects = wasFollowing;
+            _redirectsTakenOver = true;
+        }
+    }
+
+    private static bool IsRedirect(HttpStatusCode status) =>
+        status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found or HttpStatusCode.SeeOther
+            or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect or HttpStatusCode.MultipleChoices;
+
+    private async Task<HttpResponseMessage> FollowSameOriginRedirectsAsync(HttpRequestMessage request, Task<HttpResponseMessage> responseTask, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage response = await responseTask.ConfigureAwait(false);
+        for (int hop = 0; hop < MaxRedirects && IsRedirect(response.StatusCode); hop++)
+        {
+            Uri current = request.RequestUri!;
+            if (response.Headers.Location is not { } location)
+            {
+                return response;
+            }
+
+            Uri next = location.IsAbsoluteUri ? location : new Uri(current, location);
+            if (!string.Equals(next.Scheme, current.Scheme, StringComparison.OrdinalIgnoreCase)
+                || !string.Equals(next.IdnHost, current.IdnHost, StringComparison.OrdinalIgnoreCase)
+                || next.Port != current.Port)
+            {
+                // Another origin: credentials are never carried there, so the redirect is the caller's to handle.
+                return response;
+            }
+
+            HttpStatusCode status = response.StatusCode;
+            bool toGet = (status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found && request.Method == HttpMethod.Post)
+                || (status == HttpStatusCode.SeeOther && request.Method != HttpMethod.Head);
+            if (!toGet && !CanResend(request.Content))
+            {
+                return response;
+            }
+
+            response.Dispose();
+            request.RequestUri = next;
+            if (toGet)
+            {
+                request.Method = HttpMethod.Get;
+                request.Content = null;
+            }
+
+            response = await SendOnceAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
+        return response;
+    }
 
     /// <summary>Whether <paramref name="content"/> can be serialized again for a retry.</summary>
     internal static bool CanResend(HttpContent? content) => content switch
@@ -235,8 +329,29 @@ public sealed class CodexAuthHandler : DelegatingHandler
         CancellationToken cancellationToken)
     {
         HttpResponseMessage response = await responseTask.ConfigureAwait(false);
-        if (response.StatusCode != HttpStatusCode.Unauthorized || !CanResend(request.Content))
+        if (response.StatusCode != HttpStatusCode.Unauthorized)
         {
+            return response;
+        }
+
+        if (!CanResend(request.Content))
+        {
+            // The content cannot be sent again (a stream, as the OpenAI SDK sends every POST): return the 401, but
+            // recover first so that the next request carries the renewed credential.
+            try
+            {
+                _ = await _provider.RecoverAsync(sent, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CodexAuthException)
+            {
+                // Permanent: the provider remembers it and the next request reports it.
+            }
+            catch
+            {
+                response.Dispose();
+                throw;
+            }
+
             return response;
         }
 

@@ -130,6 +130,35 @@ public sealed class ChatGptTokenProviderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_throwing_Refreshed_subscriber_fails_neither_a_request_nor_a_background_refresh()
+    {
+        // Issue 12 item 9: events are raised after the new state is published, each subscriber isolated.
+        ChatGptTokenProvider provider = _f.CreateProvider(o => o.MaxRefreshRetries = 0);
+        AuthHeaders original = await provider.GetHeadersAsync();
+        var failed = new TaskCompletionSource<RefreshFailedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var later = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        provider.BackgroundRefreshFailed += (_, e) => failed.TrySetResult(e);
+        provider.Refreshed += (_, _) => throw new InvalidOperationException("subscriber bug");
+        provider.Refreshed += (_, _) => later.TrySetResult();
+
+        // Background refresh (inside the window): it succeeds, the second subscriber still runs, nothing reports failure.
+        _f.Time.Advance(TimeSpan.FromMinutes(57));
+        Assert.Same(original, await provider.GetHeadersAsync());
+        await later.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        AuthHeaders refreshed = await provider.GetHeadersAsync();
+        Assert.False(refreshed.HasSameCredential(original));
+        Assert.Null(provider.LastRefreshFailure);
+        Assert.False(failed.Task.IsCompleted);
+
+        // Foreground refresh (past expiry): the request gets the new token, not the subscriber's exception.
+        _f.Time.Advance(TimeSpan.FromHours(2));
+        AuthHeaders foreground = await provider.GetHeadersAsync();
+        Assert.False(foreground.HasSameCredential(refreshed));
+        Assert.Equal(2, _f.Server.TokenRefreshCount);
+        Assert.False(failed.Task.IsCompleted);
+    }
+
+    [Fact]
     public async Task A_failed_background_refresh_is_observable_keeps_the_token_and_waits_before_retrying()
     {
         ChatGptTokenProvider provider = _f.CreateProvider(o => o.MaxRefreshRetries = 0);

@@ -56,6 +56,28 @@ public sealed class CliTokenCommandTests : IAsyncLifetime
         Assert.DoesNotContain(current.IdToken, result.All, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("http://remote-host.invalid/oauth/token", "InsecureTransport")]
+    [InlineData("http://user:hunter2pass@remote-host.invalid/oauth/token", "InvalidEndpoint")]
+    [InlineData("https://user:hunter2pass@auth.example.invalid/oauth/token", "InvalidEndpoint")]
+    [InlineData("not a url hunter2pass", "InvalidEndpoint")]
+    [InlineData("file:///etc/hunter2pass", "InvalidEndpoint")]
+    [InlineData("/oauth/token", "InvalidEndpoint")]
+    public async Task A_refresh_override_that_is_malformed_or_plain_http_elsewhere_is_a_typed_error_that_sends_nothing(string value, string reason)
+    {
+        // Issue 12 item 4, as a real process: no crash (exit 134), no POST, no echoed password.
+        FakeSignIn original = WriteSignInNearExpiry();
+
+        CliResult result = await CliProcess.RunAsync(_home.Path, ["export-token"], null, new Dictionary<string, string> { ["CODEX_REFRESH_TOKEN_URL_OVERRIDE"] = value });
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(reason == "InsecureTransport" ? "is plain HTTP to a host that is not loopback" : "it must be an absolute https:// URL", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("CODEX_REFRESH_TOKEN_URL_OVERRIDE", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2pass", result.All, StringComparison.Ordinal);
+        Assert.DoesNotContain(original.RefreshToken, result.All, StringComparison.Ordinal);
+        Assert.Equal(0, _server.TokenRefreshCount);
+    }
+
     [Fact]
     public async Task Export_token_text_output_is_key_value_lines()
     {

@@ -206,19 +206,40 @@ public sealed class CodexAuthHandlerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Not_retried_when_the_content_cannot_be_sent_again()
+    public async Task Content_that_cannot_be_sent_again_gets_the_401_but_the_next_request_carries_the_recovered_credential()
     {
+        // Issue 12 item 2: the OpenAI SDK sends every POST as a stream; recovery must still happen.
         var provider = Provider(new AuthHeaders("Bearer", "a"), new AuthHeaders("Bearer", "b"));
         provider.RecoverAsync(Arg.Any<AuthHeaders>(), Arg.Any<CancellationToken>()).Returns(new ValueTask<bool>(true));
-        _server.Respond = _ => (401, "{}");
+        _server.Respond = seen => seen.HeaderValues("Authorization").SequenceEqual(["Bearer a"]) ? (401, "{}") : (200, "{}");
         using HttpClient client = Client(provider);
 
         using var content = new StreamContent(new NonSeekableStream("{\"x\":1}"u8.ToArray()));
+        using HttpResponseMessage rejected = await client.PostAsync(_server.BaseAddress, content);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, rejected.StatusCode);
+        Assert.Single(_server.Requests);
+        await provider.Received(1).RecoverAsync(Arg.Is<AuthHeaders>(h => h.HasSameCredential(new AuthHeaders("Bearer", "a", null, false))), Arg.Any<CancellationToken>());
+
+        using var next = new StreamContent(new NonSeekableStream("{\"x\":2}"u8.ToArray()));
+        using HttpResponseMessage accepted = await client.PostAsync(_server.BaseAddress, next);
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        Assert.Equal(["Bearer b"], _server.Requests[1].HeaderValues("Authorization"));
+    }
+
+    [Fact]
+    public async Task A_permanent_failure_while_recovering_for_unresendable_content_still_returns_the_401()
+    {
+        var provider = Provider(new AuthHeaders("Bearer", "a"));
+        provider.RecoverAsync(Arg.Any<AuthHeaders>(), Arg.Any<CancellationToken>())
+            .Returns<ValueTask<bool>>(_ => throw new CodexAuthException(CodexAuthFailureReason.RefreshTokenRevoked, "revoked", "sign in"));
+        _server.Respond = _ => (401, "{}");
+        using HttpClient client = Client(provider);
+
+        using var content = new StreamContent(new NonSeekableStream("{}"u8.ToArray()));
         using HttpResponseMessage response = await client.PostAsync(_server.BaseAddress, content);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Single(_server.Requests);
-        await provider.DidNotReceive().RecoverAsync(Arg.Any<AuthHeaders>(), Arg.Any<CancellationToken>());
     }
 
     [Fact]
