@@ -108,7 +108,7 @@ public sealed class CodexAuthProxyOptions
         CheckUpstream(ChatGptUpstream, nameof(ChatGptUpstream));
         CheckUpstream(OpenAIUpstream, nameof(OpenAIUpstream));
         CheckUpstream(AuthUpstream, nameof(AuthUpstream));
-        if (AgentKey is not null && (AgentKey.Length < 16 || !Codex.Auth.Internal.HeaderValues.IsSafeValue(AgentKey)))
+        if (AgentKey is not null && (AgentKey.Length < 16 || AgentKey.Any(c => c <= ' ' || c > '\u007e')))
         {
             throw new InvalidOperationException($"{nameof(AgentKey)} must be at least 16 characters without whitespace or control characters (for example `openssl rand -hex 32`).");
         }

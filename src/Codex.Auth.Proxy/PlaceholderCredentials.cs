@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Codex.Auth.ChatGpt;
-using Codex.Auth.Internal;
+using Codex.Auth.Storage;
 
 namespace Codex.Auth.Proxy;
 
@@ -129,39 +129,37 @@ public static class PlaceholderCredentials
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
     }
 
-    /// <summary>Writes a placeholder <c>auth.json</c> (mode 0600 on Unix; replaced if present).</summary>
-    /// <param name="path">Where to write it, for example the sandbox's <c>$CODEX_HOME/auth.json</c>.</param>
+    /// <summary>Writes a placeholder <c>auth.json</c> through a <see cref="FileCredentialStore"/> (atomic, under its write lock, mode 0600 on Unix; replaced if present).</summary>
+    /// <param name="path">Where to write it: an <c>auth.json</c>, for example the sandbox's <c>$CODEX_HOME/auth.json</c>.</param>
     /// <param name="tokens">The placeholders.</param>
     /// <param name="now">The <c>last_refresh</c> to write.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task that completes when the file is written.</returns>
-    public static async Task WriteAuthJsonAsync(string path, PlaceholderTokens tokens, DateTimeOffset now, CancellationToken cancellationToken = default)
+    /// <exception cref="ArgumentException"><paramref name="path"/> does not name a file called <c>auth.json</c>.</exception>
+    public static Task WriteAuthJsonAsync(string path, PlaceholderTokens tokens, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        string json = CreateAuthJson(tokens, now);
         string full = Path.GetFullPath(path);
-        string temp = Path.Combine(Path.GetDirectoryName(full)!, ".auth-placeholder-" + Guid.NewGuid().ToString("N")[..8]);
-        var stream = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
+        if (!string.Equals(Path.GetFileName(full), CodexHome.AuthFileName, StringComparison.Ordinal))
         {
-            stream.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            throw new ArgumentException($"The placeholder file must be called {CodexHome.AuthFileName} (Codex reads $CODEX_HOME/{CodexHome.AuthFileName}).", nameof(path));
         }
 
-        try
-        {
-            var file = new FileStream(temp, stream);
-            await using (file.ConfigureAwait(false))
-            {
-                await file.WriteAsync(Encoding.UTF8.GetBytes(json), cancellationToken).ConfigureAwait(false);
-            }
+        return WriteAuthJsonAsync(new FileCredentialStore(Path.GetDirectoryName(full)!), tokens, now, cancellationToken);
+    }
 
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
+    /// <summary>Writes a placeholder ChatGPT-mode document to <paramref name="store"/> (the sandbox's store).</summary>
+    /// <param name="store">The store to write; atomic and locked as the store writes every document.</param>
+    /// <param name="tokens">The placeholders.</param>
+    /// <param name="now">The <c>last_refresh</c> to write.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task that completes when the document is saved.</returns>
+    public static async Task WriteAuthJsonAsync(ICodexCredentialStore store, PlaceholderTokens tokens, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(tokens);
+        CodexAuthDocument document = CodexAuthDocument.CreateChatGpt(tokens.IdToken, tokens.AccessToken, tokens.RefreshToken, tokens.AccountId, now);
+        await store.SaveAsync(document, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -217,6 +215,6 @@ public static class PlaceholderCredentials
             writer.WriteEndObject();
         }
 
-        return string.Concat(header, ".", Base64Url.Encode(buffer.ToArray()), ".", Base64Url.Encode("placeholder-not-signed"u8));
+        return string.Concat(header, ".", System.Buffers.Text.Base64Url.EncodeToString(buffer.ToArray()), ".", System.Buffers.Text.Base64Url.EncodeToString("placeholder-not-signed"u8));
     }
 }

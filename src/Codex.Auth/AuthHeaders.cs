@@ -71,6 +71,18 @@ public sealed class AuthHeaders
     public string Fingerprint { get; }
 
     /// <summary>
+    /// Computes the short, non-reversible fingerprint that <see cref="Fingerprint"/> shows, for any secret (the first 8 hex
+    /// characters of its SHA-256): safe to log, and equal for equal secrets, so log lines can be correlated.
+    /// </summary>
+    /// <param name="secret">The secret.</param>
+    /// <returns>The fingerprint, for example <c>3f2a9c1d</c>.</returns>
+    public static string FingerprintOf(string secret)
+    {
+        ArgumentNullException.ThrowIfNull(secret);
+        return Fingerprints.Of(secret);
+    }
+
+    /// <summary>
     /// Writes the headers onto <paramref name="headers"/>, first removing every existing
     /// <c>Authorization</c>, <c>ChatGPT-Account-ID</c>, <c>X-OpenAI-Fedramp</c> and <c>x-openai-account-routing-override</c> header
     /// (the routing override is the workspace's, set by <see cref="Routing.WorkspaceRouter"/>, never the caller's).

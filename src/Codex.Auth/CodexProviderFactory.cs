@@ -73,7 +73,16 @@ public sealed class CodexProviderFactory
     /// <param name="store">The store.</param>
     /// <param name="chatGpt">Further options for a ChatGPT sign-in (refresh URL, base URL); its store is replaced by <paramref name="store"/>.</param>
     /// <returns>The provider; dispose it when it is <see cref="IDisposable"/>.</returns>
-    public IAuthProvider CreateForStore(CodexCredentialSource kind, ICodexCredentialStore store, ChatGptTokenProviderOptions? chatGpt = null)
+    public IAuthProvider CreateForStore(CodexCredentialSource kind, ICodexCredentialStore store, ChatGptTokenProviderOptions? chatGpt = null) =>
+        CreateForStore(kind, store, chatGpt, authApiBaseUrl: null);
+
+    /// <summary>Creates the provider for a credential kind found in <paramref name="store"/>, with the accounts API at <paramref name="authApiBaseUrl"/>.</summary>
+    /// <param name="kind">The kind of credential the store holds.</param>
+    /// <param name="store">The store.</param>
+    /// <param name="chatGpt">Further options for a ChatGPT sign-in (refresh URL, base URL); its store is replaced by <paramref name="store"/>.</param>
+    /// <param name="authApiBaseUrl">The accounts API base (<c>whoami</c>, task registration); <see langword="null"/> for the default.</param>
+    /// <returns>The provider; dispose it when it is <see cref="IDisposable"/>.</returns>
+    public IAuthProvider CreateForStore(CodexCredentialSource kind, ICodexCredentialStore store, ChatGptTokenProviderOptions? chatGpt, Uri? authApiBaseUrl)
     {
         ArgumentNullException.ThrowIfNull(store);
         switch (kind)
@@ -83,9 +92,15 @@ public sealed class CodexProviderFactory
                 options.Store = store;
                 return CreateChatGpt(options);
             case CodexCredentialSource.PersonalAccessToken:
-                return CreatePersonalAccessToken(new PersonalAccessTokenProviderOptions { UseEnvironment = false, CredentialStore = store });
+                var pat = new PersonalAccessTokenProviderOptions { UseEnvironment = false, CredentialStore = store };
+                if (authApiBaseUrl is not null)
+                {
+                    pat.AuthApiBaseUrl = authApiBaseUrl;
+                }
+
+                return CreatePersonalAccessToken(pat);
             case CodexCredentialSource.AgentIdentity:
-                return CreateAgentIdentity(new AgentIdentityProviderOptions { UseEnvironment = false, CredentialStore = store });
+                return CreateAgentIdentity(new AgentIdentityProviderOptions { UseEnvironment = false, CredentialStore = store, AuthApiBaseUrl = authApiBaseUrl });
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, "Only ChatGPT, personal-access-token and agent-identity credentials live in a store this way.");
         }

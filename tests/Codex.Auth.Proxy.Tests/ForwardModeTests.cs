@@ -143,6 +143,26 @@ public sealed class ForwardModeTests
     }
 
     [Fact]
+    public async Task A_personal_access_token_host_credential_goes_to_the_chatgpt_backend()
+    {
+        // PROTOCOL 2/6: a PAT is a ChatGPT-backend credential (HostCredentials.Fits used to forget it: HTTP 400).
+        await using ProxyFixture fx = await ProxyFixture.StartAsync(writeAuthJson: false);
+        string pat = fx.Server.CreatePersonalAccessToken(accountId: ProxyFixture.AccountId);
+        File.WriteAllText(fx.AuthPath, $$"""{"auth_mode":"personalAccessToken","personal_access_token":"{{pat}}"}""");
+        CodexAuthProxyHost proxy = await fx.StartProxyAsync(forward: true);
+        HttpClient client = fx.Client(proxy);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "backend-api/codex/models");
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer at-agent-evil");
+
+        using HttpResponseMessage response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        RecordedRequest seen = Assert.Single(fx.Server.Requests, r => r.Path.Contains("/codex/models", StringComparison.Ordinal));
+        Assert.Equal("Bearer " + pat, seen.Header("Authorization"));
+        Assert.Equal(ProxyFixture.AccountId, seen.Header("ChatGPT-Account-ID"));
+    }
+
+    [Fact]
     public async Task After_the_host_token_expires_the_upstream_sees_a_refreshed_token_without_restart()
     {
         await using ProxyFixture fx = await ProxyFixture.StartAsync();

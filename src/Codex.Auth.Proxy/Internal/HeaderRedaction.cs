@@ -1,5 +1,4 @@
 using System.Text;
-using Codex.Auth.Internal;
 using Microsoft.AspNetCore.Http;
 
 namespace Codex.Auth.Proxy.Internal;
@@ -36,10 +35,10 @@ internal static class HeaderRedaction
         if (space > 0 && space < value.Length - 1)
         {
             string rest = value[(space + 1)..].Trim();
-            return string.Concat(value.AsSpan(0, space), " [", Fingerprints.Of(rest), "]");
+            return string.Concat(value.AsSpan(0, space), " [", AuthHeaders.FingerprintOf(rest), "]");
         }
 
-        return "[" + Fingerprints.Of(value) + "]";
+        return "[" + AuthHeaders.FingerprintOf(value) + "]";
     }
 
     public static string Render(IHeaderDictionary headers)

@@ -118,6 +118,7 @@ internal sealed class HostCredentials : IDisposable
         return factory.Resolve(new CodexCredentialResolverOptions
         {
             CodexHome = _options.CodexHome,
+            AuthApiBaseUrl = Upstreams.Append(_options.AuthUpstream, "api/accounts"),
             ChatGpt = new ChatGptTokenProviderOptions
             {
                 RefreshTokenUrl = Upstreams.Append(_options.AuthUpstream, "oauth/token"),

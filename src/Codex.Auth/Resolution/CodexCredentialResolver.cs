@@ -106,7 +106,7 @@ public sealed partial class CodexCredentialResolver
                 return new ResolvedCredential(_factory.CreateForStore(CodexCredentialSource.ChatGpt, store, options.ChatGpt), CodexCredentialSource.ChatGpt, store.Location);
             case CodexAuthMode.AgentIdentity or CodexAuthMode.PersonalAccessToken when options.AllowAgentIdentity:
                 CodexCredentialSource kind = document.Mode == CodexAuthMode.PersonalAccessToken ? CodexCredentialSource.PersonalAccessToken : CodexCredentialSource.AgentIdentity;
-                return new ResolvedCredential(_factory.CreateForStore(kind, store), kind, store.Location);
+                return new ResolvedCredential(_factory.CreateForStore(kind, store, null, options.AuthApiBaseUrl), kind, store.Location);
             case CodexAuthMode.Unknown or CodexAuthMode.Headers or CodexAuthMode.BedrockApiKey:
                 throw new CodexAuthException(
                     CodexAuthFailureReason.UnsupportedMode,

@@ -22,4 +22,10 @@ public sealed class CodexCredentialResolverOptions
     /// their store is replaced by the resolved one. <see langword="null"/> uses the defaults.
     /// </summary>
     public ChatGpt.ChatGptTokenProviderOptions? ChatGpt { get; set; }
+
+    /// <summary>
+    /// Gets or sets the accounts API base URL for the providers it creates (a personal access token's <c>whoami</c>, an agent
+    /// identity's task registration). <see langword="null"/> keeps each provider's default.
+    /// </summary>
+    public Uri? AuthApiBaseUrl { get; set; }
 }
