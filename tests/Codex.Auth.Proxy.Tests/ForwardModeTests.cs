@@ -303,7 +303,7 @@ public sealed class ForwardModeTests
 
         foreach ((string name, string value) in seen.Headers)
         {
-            Assert.DoesNotContain("evil", value, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("evil", value, StringComparison.Ordinal); // every smuggled value is lower case; random base64 in the host token may contain "EviL"
             _ = name;
         }
     }
