@@ -16,7 +16,8 @@ namespace Codex.Auth.Routing;
 /// </summary>
 /// <remarks>
 /// Only credentials that carry a <c>ChatGPT-Account-ID</c> (ChatGPT sign-ins, agent identities, personal access tokens) are routed;
-/// API keys are not. Discovery failures are typed (<see cref="CodexAuthFailureReason.RoutingDiscoveryFailed"/>) and nothing is
+/// API keys are not. A backend that answers discovery with HTTP 404 has no workspace routing: its accounts are treated as
+/// unconstrained (<c>NO_CONSTRAINT</c>). Discovery failures are typed (<see cref="CodexAuthFailureReason.RoutingDiscoveryFailed"/>) and nothing is
 /// sent to the backend. Safe for concurrent use: concurrent callers share one discovery.
 /// </remarks>
 /// <example>
@@ -346,6 +347,13 @@ public sealed class WorkspaceRouter : IDisposable
                         CodexAuthFailureReason.Unauthorized,
                         $"The server rejected the credential ({headers.Scheme} [{headers.Fingerprint}], account {headers.AccountId}) during workspace routing discovery (HTTP {(int)response.StatusCode}); nothing else was sent.",
                         "Sign in again (`codex login`), or check that the credential belongs to the workspace you mean.");
+                }
+
+                if (response.StatusCode == HttpStatusCode.NotFound)
+                {
+                    // A backend without workspace routing (a gateway, an older server): nothing constrains the account.
+                    Log.RoutingNotOffered(_logger, _discoveryUrl.GetLeftPart(UriPartial.Path));
+                    return WorkspaceRouting.Unconstrained(headers.AccountId!, ChatGptBaseUrl, _time.GetUtcNow());
                 }
 
                 if (!IsTransient(response.StatusCode))

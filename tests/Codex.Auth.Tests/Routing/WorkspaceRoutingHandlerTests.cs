@@ -206,6 +206,20 @@ public sealed class WorkspaceRoutingHandlerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_backend_without_discovery_404_leaves_the_account_unconstrained()
+    {
+        ChatGptTokenProvider provider = _fixture.CreateProvider();
+        using var router = new WorkspaceRouter(provider, new WorkspaceRouterOptions { ChatGptBaseUrl = new Uri(Server.BaseAddress, "no-routing-here/") }, httpClient: null, _fixture.Time);
+
+        WorkspaceRouting routing = await router.DiscoverAsync();
+
+        Assert.False(routing.IsConstrained);
+        Assert.False(routing.IsOriginDiscovered);
+        Assert.Equal(new Uri(Server.BaseAddress.GetLeftPart(UriPartial.Authority) + "/"), routing.BackendOrigin);
+        Assert.Single(Server.RequestsTo("/no-routing-here/wham/accounts/check"));
+    }
+
+    [Fact]
     public async Task Enforced_residency_refuses_an_unconstrained_account_before_sending()
     {
         (HttpClient http, _) = Client(_fixture.CreateProvider(), new WorkspaceRouterOptions { EnforceResidency = CodexResidency.Us });
