@@ -74,6 +74,9 @@ internal static partial class Log
     [LoggerMessage(22, LogLevel.Error, "Workspace routing discovery failed ({FailureReason}); nothing was sent.")]
     public static partial void RoutingDiscoveryFailed(ILogger logger, CodexAuthFailureReason failureReason);
 
+    [LoggerMessage(23, LogLevel.Information, "{DiscoveryUrl} answered 404: this backend has no workspace routing, so model calls stay on chatgpt_base_url.")]
+    public static partial void RoutingNotOffered(ILogger logger, string discoveryUrl);
+
     [LoggerMessage(40, LogLevel.Warning, "A subscriber to {EventName} threw {ExceptionType}; it was ignored, and the other subscribers and the operation that raised the event were not affected.")]
     public static partial void SubscriberFailed(ILogger logger, string eventName, string exceptionType);
 }
