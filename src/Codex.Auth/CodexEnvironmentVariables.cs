@@ -32,4 +32,7 @@ public static class CodexEnvironmentVariables
 
     /// <summary>Replaces the base URL of the agent task-registration API.</summary>
     public const string AgentIdentityAuthApiBaseUrl = "CODEX_AGENT_IDENTITY_AUTHAPI_BASE_URL";
+
+    /// <summary>Replaces the accounts-API base URL of the personal-access-token <c>whoami</c> (includes <c>/api/accounts</c>), as the Codex CLI's own tests set it.</summary>
+    public const string AuthApiBaseUrl = "CODEX_AUTHAPI_BASE_URL";
 }

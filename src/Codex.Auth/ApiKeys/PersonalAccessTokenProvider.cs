@@ -55,14 +55,17 @@ public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        ArgumentNullException.ThrowIfNull(options.AuthApiBaseUrl);
         _options = options;
         _environment = environment ?? CodexEnvironment.Process;
         _ownsHttpClient = httpClient is null;
         _initialization = new SharedInitialization<State>(InitializeCoreAsync);
         _http = httpClient ?? new HttpClient();
         BaseUrl = options.BaseUrl ?? CodexEndpoints.ChatGptCodexBaseUrl;
-        WhoAmIUrl = AgentIdentityEndpoints.WhoAmIUrl(options.AuthApiBaseUrl);
+        WhoAmIUrl = AgentIdentityEndpoints.WhoAmIUrl(
+            options.AuthApiBaseUrl
+            ?? AgentIdentityEndpoints.FromEnvironment(_environment, CodexEnvironmentVariables.AuthApiBaseUrl)
+            ?? AgentIdentityEndpoints.FromEnvironment(_environment, CodexEnvironmentVariables.AgentIdentityAuthApiBaseUrl)
+            ?? AgentIdentityEndpoints.DefaultAuthApiBaseUrl);
     }
 
     /// <summary>Creates a provider for an explicit token (no environment, no store).</summary>
@@ -165,7 +168,7 @@ public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
         var tried = new List<string>();
         if (!string.IsNullOrWhiteSpace(_options.Token))
         {
-            return (_options.Token.Trim(), "options");
+            return (_options.Token.Trim(), _options.TokenSource ?? "options");
         }
 
         if (_options.UseEnvironment)

@@ -55,10 +55,12 @@ internal static class CodexAuthProviderFactory
 
     private static IAuthProvider CreateAgent(CodexAuthOptions options, CodexEnvironment environment, TimeProvider time, ILoggerFactory? loggers)
     {
-        string? value = environment.GetNonBlank(CodexEnvironmentVariables.CodexAccessToken) ?? environment.GetNonBlank(CodexEnvironmentVariables.CodexAgentIdentity);
-        if (value is not null)
+        foreach (string name in (ReadOnlySpan<string>)[CodexEnvironmentVariables.CodexAccessToken, CodexEnvironmentVariables.CodexAgentIdentity])
         {
-            return new CodexCredentialResolver(environment, time, loggers).CreateAccessTokenProvider(value);
+            if (environment.GetNonBlank(name) is { } value)
+            {
+                return new CodexCredentialResolver(environment, time, loggers).CreateAccessTokenProvider(value, name);
+            }
         }
 
         var store = new Storage.FileCredentialStore(Storage.CodexHome.Resolve(options.CodexHome, environment));

@@ -12,13 +12,16 @@ public sealed partial class CodexCredentialResolver
     /// <summary>Creates the provider for a <c>CODEX_ACCESS_TOKEN</c>-style value: <c>at-…</c> is a personal access token, anything else an agent identity.</summary>
     /// <param name="value">The token.</param>
     /// <returns>The provider.</returns>
-    public IAuthProvider CreateAccessTokenProvider(string value)
+    public IAuthProvider CreateAccessTokenProvider(string value) => CreateAccessTokenProvider(value, source: null);
+
+    /// <summary>As <see cref="CreateAccessTokenProvider(string)"/>, with the name of the variable the value came from for messages.</summary>
+    internal IAuthProvider CreateAccessTokenProvider(string value, string? source)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(value);
         value = value.Trim();
         return PersonalAccessTokenProvider.IsPersonalAccessToken(value)
-            ? new PersonalAccessTokenProvider(new PersonalAccessTokenProviderOptions { Token = value, UseEnvironment = false, UseCredentialStore = false }, environment: _environment, logger: _loggers?.CreateLogger<PersonalAccessTokenProvider>())
-            : new AgentIdentityProvider(new AgentIdentityProviderOptions { Identity = value, UseEnvironment = false, UseCredentialStore = false }, null, _time, _environment, _loggers?.CreateLogger<AgentIdentityProvider>());
+            ? new PersonalAccessTokenProvider(new PersonalAccessTokenProviderOptions { Token = value, TokenSource = source, UseEnvironment = false, UseCredentialStore = false }, environment: _environment, logger: _loggers?.CreateLogger<PersonalAccessTokenProvider>())
+            : new AgentIdentityProvider(new AgentIdentityProviderOptions { Identity = value, IdentitySource = source, UseEnvironment = false, UseCredentialStore = false }, null, _time, _environment, _loggers?.CreateLogger<AgentIdentityProvider>());
     }
 
     private bool TryAccessToken([NotNullWhen(true)] out ResolvedCredential? credential)
@@ -28,7 +31,7 @@ public sealed partial class CodexCredentialResolver
             if (_environment.GetNonBlank(name) is { } value)
             {
                 CodexCredentialSource kind = PersonalAccessTokenProvider.IsPersonalAccessToken(value) ? CodexCredentialSource.PersonalAccessToken : CodexCredentialSource.AgentIdentity;
-                credential = new ResolvedCredential(CreateAccessTokenProvider(value), kind, name);
+                credential = new ResolvedCredential(CreateAccessTokenProvider(value, name), kind, name);
                 return true;
             }
         }
