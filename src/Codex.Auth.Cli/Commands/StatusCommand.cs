@@ -26,7 +26,7 @@ internal static class StatusCommand
         };
         var chatGptBaseUrl = new Option<string?>("--chatgpt-base-url")
         {
-            Description = "The ChatGPT backend --verify asks (default https://chatgpt.com/backend-api/), as chatgpt_base_url in config.toml.",
+            Description = "The ChatGPT backend --verify asks; default: chatgpt_base_url from config.toml (CODEX_AUTH_CHATGPT_BASE_URL), else https://chatgpt.com/backend-api/.",
             HelpName = "url",
         };
         var command = new Command("status", "Show the credential in use: where it comes from, mode, account, plan, e-mail, FedRAMP, expiry and where it is stored; --verify asks the server whether it is accepted and where model calls go. Never prints a secret.")
@@ -35,7 +35,7 @@ internal static class StatusCommand
             verify,
             chatGptBaseUrl,
         };
-        command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetValue(json), parse.GetValue(verify), ParseBase(parse.GetValue(chatGptBaseUrl)), cancellationToken));
+        command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetValue(json), parse.GetValue(verify), parse.GetValue(chatGptBaseUrl), cancellationToken));
         return command;
     }
 
@@ -51,11 +51,12 @@ internal static class StatusCommand
         _ => "unknown",
     };
 
-    private static Uri ParseBase(string? value)
+    private static Uri ParseBase(string? value, CliContext context)
     {
         if (value is null)
         {
-            return CodexEndpoints.ChatGptBackendBaseUrl;
+            // chatgpt_base_url as the Codex CLI would use it: CODEX_AUTH_CHATGPT_BASE_URL, config.toml, the default.
+            return Configuration.CodexConfiguration.Resolve(null, context.Environment).ChatGptBaseUrl;
         }
 
         if (!Uri.TryCreate(value, UriKind.Absolute, out Uri? uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp) || !string.IsNullOrEmpty(uri.UserInfo))
@@ -66,8 +67,9 @@ internal static class StatusCommand
         return uri.AbsoluteUri.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
     }
 
-    private static async Task<int> RunAsync(CliContext context, bool json, bool verify, Uri chatGptBaseUrl, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, bool json, bool verify, string? chatGptBaseUrlOption, CancellationToken cancellationToken)
     {
+        Uri chatGptBaseUrl = verify ? ParseBase(chatGptBaseUrlOption, context) : CodexEndpoints.ChatGptBackendBaseUrl;
         FileCredentialStore store = context.CreateStore();
         using var signIn = new CodexSignIn(store, context.CreateSignInOptions(null));
         SignInStatus? stored = await signIn.GetStatusAsync(cancellationToken).ConfigureAwait(false);

@@ -32,7 +32,11 @@ internal static class StatusVerification
 
         try
         {
-            using var router = new WorkspaceRouter(credential.Provider, new WorkspaceRouterOptions { ChatGptBaseUrl = chatGptBaseUrl }, httpClient: null, context.Time);
+            CodexResidency residency = Configuration.CodexConfiguration.Resolve(null, context.Environment).EnforceResidency;
+            using var router = new WorkspaceRouter(
+                credential.Provider,
+                new WorkspaceRouterOptions { ChatGptBaseUrl = chatGptBaseUrl, EnforceResidency = residency },
+                new CodexProviderContext { TimeProvider = context.Time, Environment = context.Environment });
             WorkspaceRouting routing = await router.DiscoverAsync(cancellationToken).ConfigureAwait(false);
             string? plan = inUse.Plan;
             string check;

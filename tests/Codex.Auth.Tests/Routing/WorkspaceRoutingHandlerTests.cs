@@ -176,7 +176,7 @@ public sealed class WorkspaceRoutingHandlerTests : IAsyncLifetime
     [InlineData("missing", "selected workspace missing")]
     [InlineData("http", "only sent over HTTPS")]
     [InlineData("malformed", "not JSON")]
-    [InlineData("outage", "failed 3 times")]
+    [InlineData("outage", "after 3 attempts")]
     public async Task Bad_discovery_answers_are_typed_errors_and_nothing_is_sent(string problem, string expected)
     {
         switch (problem)
