@@ -53,4 +53,10 @@ public enum CodexAuthFailureReason
 
     /// <summary>A sign-in flow failed or was refused.</summary>
     SignInFailed,
+
+    /// <summary>
+    /// The credential store's encryption key is missing or malformed, or is not the key the stored document was sealed
+    /// with (for example the Redis store's <c>CODEX_AUTH_STORE_KEY</c>). Nothing was written.
+    /// </summary>
+    InvalidStoreKey,
 }

@@ -64,4 +64,7 @@ internal static partial class Log
 
     [LoggerMessage(19, LogLevel.Information, "Signed out of {Location}: revoke {Revoke}.")]
     public static partial void SignedOut(ILogger logger, string location, string revoke);
+
+    [LoggerMessage(20, LogLevel.Warning, "The credential store {Location} cannot be read; the current token is served until it expires.")]
+    public static partial void StoreUnavailable(ILogger logger, string location);
 }
