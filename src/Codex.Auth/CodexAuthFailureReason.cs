@@ -55,6 +55,16 @@ public enum CodexAuthFailureReason
     SignInFailed,
 
     /// <summary>
+    /// Workspace routing discovery (<c>wham/accounts/check</c>, PROTOCOL §9) failed or gave an answer that cannot be used: the
+    /// signed-in account is missing (or listed twice), the origin is not HTTPS or carries credentials, or the body is not JSON.
+    /// Nothing was sent to the backend.
+    /// </summary>
+    RoutingDiscoveryFailed,
+
+    /// <summary>Residency is enforced (<c>enforce_residency = "us"</c>) but the account's workspace is not residency-constrained; nothing was sent.</summary>
+    ResidencyNotSatisfied,
+
+    /// <summary>
     /// The credential store's encryption key is missing or malformed, or is not the key the stored document was sealed
     /// with (for example the Redis store's <c>CODEX_AUTH_STORE_KEY</c>). Nothing was written.
     /// </summary>
