@@ -74,6 +74,16 @@ public enum CodexAuthFailureReason
     CredentialTooLarge,
 
     /// <summary>
+    /// An endpoint URL or override (for example <c>CODEX_REFRESH_TOKEN_URL_OVERRIDE</c>) is malformed: not an absolute
+    /// http(s) URL, or it carries a user name or password. Plain HTTP to a host that is not loopback is
+    /// <see cref="InsecureTransport"/>.
+    /// </summary>
+    InvalidEndpoint,
+
+    /// <summary>Looking up whom a personal access token belongs to (<c>whoami</c>) failed for a reason that may be temporary.</summary>
+    AccountLookupFailed,
+
+    /// <summary>
     /// The credential store's encryption key is missing or malformed, or is not the key the stored document was sealed
     /// with (for example the Redis store's <c>CODEX_AUTH_STORE_KEY</c>). Nothing was written.
     /// </summary>
