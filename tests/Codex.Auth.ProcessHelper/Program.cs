@@ -4,6 +4,8 @@
 //       CodexAuthHandler + ChatGptTokenProvider and prints "status=<codes> fingerprint=<fp>".
 //   write-loop <codexHome>
 //       rewrites auth.json forever, alternating two complete documents; the test SIGKILLs it.
+//   save-once <codexHome>
+//       saves one API-key document (the test traces its system calls).
 using Codex.Auth;
 using Codex.Auth.ChatGpt;
 using Codex.Auth.Http;
@@ -55,6 +57,12 @@ switch (args[0])
         {
             await store.SaveAsync(i % 2 == 0 ? b : a);
         }
+    }
+
+    case "save-once":
+    {
+        await new FileCredentialStore(args[1]).SaveAsync(CodexAuthDocument.CreateApiKey("sk-traced"));
+        return 0;
     }
 
     default:

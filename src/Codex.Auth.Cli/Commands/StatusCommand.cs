@@ -50,6 +50,12 @@ internal static class StatusCommand
             await WriteTextAsync(context.Out, status, environment, store.FilePath, now).ConfigureAwait(false);
         }
 
+        // Unsafe permissions on stderr, so that --json output stays one document.
+        foreach (string warning in store.CheckPermissions())
+        {
+            await context.Error.WriteLineAsync("codex-auth: warning: " + warning).ConfigureAwait(false);
+        }
+
         if (!signedIn)
         {
             await context.Error.WriteLineAsync($"codex-auth: not signed in (no {store.FilePath}, no {CodexEnvironmentVariables.CodexApiKey}, no {CodexEnvironmentVariables.CodexAccessToken}). Run `codex login`, `codex login --device-auth` or `codex login --with-api-key` (or codex-auth login).").ConfigureAwait(false);

@@ -6,9 +6,10 @@ using Yarp.ReverseProxy.Transforms.Builder;
 namespace Codex.Auth.Proxy.Internal;
 
 /// <summary>
-/// The per-route transforms: never forward the agent key or X-Forwarded-*; in forward mode strip every agent credential header
-/// (incoming copy and outgoing message, any casing, any number of copies) and apply the host's headers; on a 401 from the
-/// ChatGPT backend, let the host provider recover so that the agent's retry carries a renewed token.
+/// The per-route transforms: never forward the agent key or X-Forwarded-*; keep <c>%2F</c> in paths as sent; in forward mode strip
+/// every agent credential header (incoming copy and outgoing message, any casing, any number of copies, <c>Cookie</c> included) and
+/// apply the host's headers, and drop the upstream's <c>Set-Cookie</c>; on a 401 from the ChatGPT backend, let the host provider
+/// recover so that the agent's retry carries a renewed token.
 /// </summary>
 internal sealed class CredentialTransformProvider(HostCredentials host, ILoggerFactory loggerFactory) : ITransformProvider
 {
@@ -30,6 +31,7 @@ internal sealed class CredentialTransformProvider(HostCredentials host, ILoggerF
         {
             transform.HttpContext.Request.Headers.Remove(CodexAuthProxyOptions.AgentKeyHeaderName);
             transform.ProxyRequest.Headers.Remove(CodexAuthProxyOptions.AgentKeyHeaderName);
+            EncodedSlashes.Preserve(transform);
             if (host.Enabled)
             {
                 CredentialHeaders.StripFrom(transform.HttpContext.Request.Headers);
@@ -43,6 +45,20 @@ internal sealed class CredentialTransformProvider(HostCredentials host, ILoggerF
 
             return ValueTask.CompletedTask;
         });
+
+        if (host.Enabled)
+        {
+            // The upstream's cookies belong to the host's session, not to the agent (which never sends cookies in forward mode).
+            context.AddResponseTransform(transform =>
+            {
+                foreach (string name in CredentialHeaders.ResponseNames)
+                {
+                    transform.HttpContext.Response.Headers.Remove(name);
+                }
+
+                return ValueTask.CompletedTask;
+            });
+        }
 
         if (cluster == ProxyRoutes.ChatGptCluster)
         {

@@ -53,6 +53,7 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
     private int _storeChanged;
     private long _nextBackgroundAttemptTicks;
     private CodexAuthException? _lastRefreshFailure;
+    private int _permissionsChecked;
 
     /// <summary>Creates a provider.</summary>
     /// <param name="options">The options.</param>
@@ -410,6 +411,14 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
         }
 
         Log.Reloaded(_logger, _store.Location, state.Headers.Fingerprint);
+        if (Interlocked.Exchange(ref _permissionsChecked, 1) == 0 && _store is FileCredentialStore file)
+        {
+            foreach (string warning in file.CheckPermissions())
+            {
+                Log.InsecurePermissions(_logger, warning);
+            }
+        }
+
         return state;
     }
 
