@@ -63,4 +63,23 @@ public enum CodexAuthFailureReason
 
     /// <summary>Residency is enforced (<c>enforce_residency = "us"</c>) but the account's workspace is not residency-constrained; nothing was sent.</summary>
     ResidencyNotSatisfied,
+
+    /// <summary><c>$CODEX_HOME/config.toml</c> (or an equivalent option or environment variable) has a value that cannot be used. The file has not been modified.</summary>
+    MalformedConfiguration,
+
+    /// <summary>The operating system's keyring is missing, locked or refused the operation.</summary>
+    KeyringUnavailable,
+
+    /// <summary>The credentials are larger than the store accepts (for example the Windows Credential Manager's 2,560-byte limit).</summary>
+    CredentialTooLarge,
+
+    /// <summary>
+    /// An endpoint URL or override (for example <c>CODEX_REFRESH_TOKEN_URL_OVERRIDE</c>) is malformed: not an absolute
+    /// http(s) URL, or it carries a user name or password. Plain HTTP to a host that is not loopback is
+    /// <see cref="InsecureTransport"/>.
+    /// </summary>
+    InvalidEndpoint,
+
+    /// <summary>Looking up whom a personal access token belongs to (<c>whoami</c>) failed for a reason that may be temporary.</summary>
+    AccountLookupFailed,
 }
