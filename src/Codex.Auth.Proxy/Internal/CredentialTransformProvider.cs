@@ -9,9 +9,10 @@ namespace Codex.Auth.Proxy.Internal;
 /// The per-route transforms: never forward the agent key or X-Forwarded-*; keep <c>%2F</c> in paths as sent; in forward mode strip
 /// every agent credential header (incoming copy and outgoing message, any casing, any number of copies, <c>Cookie</c> included) and
 /// apply the host's headers, and drop the upstream's <c>Set-Cookie</c>; on a 401 from the ChatGPT backend, let the host provider
-/// recover so that the agent's retry carries a renewed token.
+/// recover so that the agent's retry carries a renewed token. On the ChatGPT route, workspace routing (<see cref="ProxyRouting"/>):
+/// model calls go to the discovered origin, the agent's discovery answer names the proxy.
 /// </summary>
-internal sealed class CredentialTransformProvider(HostCredentials host, ILoggerFactory loggerFactory) : ITransformProvider
+internal sealed class CredentialTransformProvider(HostCredentials host, ProxyRouting routing, ILoggerFactory loggerFactory) : ITransformProvider
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger(ProxyLog.Category);
 
@@ -31,7 +32,6 @@ internal sealed class CredentialTransformProvider(HostCredentials host, ILoggerF
         {
             transform.HttpContext.Request.Headers.Remove(CodexAuthProxyOptions.AgentKeyHeaderName);
             transform.ProxyRequest.Headers.Remove(CodexAuthProxyOptions.AgentKeyHeaderName);
-            EncodedSlashes.Preserve(transform);
             if (host.Enabled)
             {
                 CredentialHeaders.StripFrom(transform.HttpContext.Request.Headers);
@@ -43,6 +43,13 @@ internal sealed class CredentialTransformProvider(HostCredentials host, ILoggerF
                 }
             }
 
+            if (cluster == ProxyRoutes.ChatGptCluster)
+            {
+                routing.ApplyTo(transform);
+            }
+
+            // Last: it builds the outgoing URI from the final destination (routing may have moved it).
+            EncodedSlashes.Preserve(transform);
             return ValueTask.CompletedTask;
         });
 
@@ -62,6 +69,7 @@ internal sealed class CredentialTransformProvider(HostCredentials host, ILoggerF
 
         if (cluster == ProxyRoutes.ChatGptCluster)
         {
+            context.AddResponseTransform(routing.RewriteDiscoveryAsync);
             context.AddResponseTransform(async transform =>
             {
                 if (!host.Enabled
