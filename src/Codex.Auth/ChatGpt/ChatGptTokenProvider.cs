@@ -622,7 +622,9 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
             try
             {
                 // Check the answer before writing it: a token that cannot be used must not replace one that can.
-                refreshed = CreateState(updated, receivedAt: now);
+                // Clock-skew correction is for a token that came in this answer; an answer without access_token keeps the
+                // current token, whose expiry must not move.
+                refreshed = CreateState(updated, receivedAt: result.AccessToken is null ? null : now);
             }
             catch (CodexAuthException unusable) when (unusable.Reason == CodexAuthFailureReason.MalformedToken)
             {
