@@ -33,10 +33,12 @@ public sealed class RecoveryBoundTests
             }
         });
         listener.Start();
-        CodexAuthProxyHost proxy = await fx.StartProxyAsync(forward: true);
+        await using RecordingUpstream upstream = await RecordingUpstream.StartAsync();
+        CodexAuthProxyHost proxy = await fx.StartProxyAsync(forward: true, o => o.ChatGptUpstream = new Uri(upstream.BaseAddress, "backend-api"));
         HttpClient client = fx.Client(proxy);
 
-        fx.Server.BackendFaults.Unauthorized(times: 20);
+        // Every model call is rejected: the agent's doing (any endpoint that answers 401 will do).
+        upstream.Status = 401;
         for (int i = 0; i < 20; i++)
         {
             using HttpResponseMessage response = await client.GetAsync("backend-api/codex/models");
@@ -51,13 +53,13 @@ public sealed class RecoveryBoundTests
 
         // After the interval, a 401 on the credential in use may renew it once more.
         fx.Time.Advance(TimeSpan.FromMinutes(6));
-        fx.Server.BackendFaults.Unauthorized(times: 3);
         for (int i = 0; i < 3; i++)
         {
             (await client.GetAsync("backend-api/codex/models")).Dispose();
         }
 
         Assert.Equal(2, fx.Server.TokenRefreshCount);
+        upstream.Status = 200;
         using HttpResponseMessage ok = await client.GetAsync("backend-api/codex/models");
         Assert.Equal(System.Net.HttpStatusCode.OK, ok.StatusCode);
     }
