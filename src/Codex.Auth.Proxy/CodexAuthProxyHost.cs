@@ -116,7 +116,14 @@ public sealed class CodexAuthProxyHost : IAsyncDisposable
             app.MapCodexAuthProxy();
 
             await app.Services.GetRequiredService<HostCredentials>().InitializeAsync(cancellationToken).ConfigureAwait(false);
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
+            {
+                throw new InvalidOperationException($"The proxy cannot listen on {listen}:{options.Port}: {ex.Message}", ex);
+            }
             string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var address = new Uri(bound.TrimEnd('/') + "/", UriKind.Absolute);
             ProxyLog.Listening(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(ProxyLog.Category), address, options.ForwardHostCredentials);

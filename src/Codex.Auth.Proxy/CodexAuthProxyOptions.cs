@@ -184,9 +184,13 @@ public sealed class CodexAuthProxyOptions
             return IPAddress.Loopback;
         }
 
-        return IPAddress.TryParse(ListenAddress, out IPAddress? address)
-            ? address
-            : throw new InvalidOperationException($"{nameof(ListenAddress)} '{ListenAddress}' is not an IP address or 'localhost'.");
+        if (!IPAddress.TryParse(ListenAddress, out IPAddress? address))
+        {
+            throw new InvalidOperationException($"{nameof(ListenAddress)} '{ListenAddress}' is not an IP address or 'localhost'.");
+        }
+
+        // ::ffff:127.0.0.1 is 127.0.0.1; a socket cannot bind the mapped form.
+        return address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
     }
 
     private static void CheckUpstream(Uri? upstream, string name)

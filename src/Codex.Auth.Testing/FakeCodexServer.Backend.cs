@@ -11,6 +11,8 @@ namespace Codex.Auth.Testing;
 public sealed partial class FakeCodexServer
 {
     private const string BackendCallerKey = "Codex.Auth.Testing.BackendCaller";
+    private const string RoutingOverrideHeader = "x-openai-account-routing-override";
+    private const string ModelPathPrefix = "/backend-api/codex/";
 
     private void MapBackendEndpoints(IEndpointRouteBuilder app)
     {
@@ -58,8 +60,53 @@ public sealed partial class FakeCodexServer
             return false;
         }
 
+        if (RoutingRefusal(context, caller) is { } refusal)
+        {
+            await WriteErrorAsync(context, refusal.Status, refusal.Code, refusal.Message).ConfigureAwait(false);
+            return false;
+        }
+
         context.Items[BackendCallerKey] = caller;
         return true;
+    }
+
+    /// <summary>
+    /// PROTOCOL §9: a constrained account's model calls are served only by its workspace origin, with its override header;
+    /// the routed origin serves nothing else.
+    /// </summary>
+    private (int Status, string Code, string Message)? RoutingRefusal(HttpContext context, BackendCaller caller)
+    {
+        bool routedOrigin = context.Connection.LocalPort == _routedPort;
+        bool modelCall = (context.Request.Path.Value ?? string.Empty).StartsWith(ModelPathPrefix, StringComparison.OrdinalIgnoreCase);
+        AccountRouting routing = RoutingOf(caller.AccountId);
+        bool servedHere = routing.IsConstrained && string.Equals(routing.WorkspaceBackendOrigin, RoutedOrigin, StringComparison.OrdinalIgnoreCase);
+        if (routedOrigin && (!modelCall || !servedHere))
+        {
+            return (404, "not_on_this_origin", "This workspace backend origin serves only the model calls of the workspaces routed to it.");
+        }
+
+        if (!modelCall || !routing.IsConstrained)
+        {
+            return null;
+        }
+
+        if (!routedOrigin)
+        {
+            return (401, "workspace_not_authorized_in_region", "Workspace is not authorized in this region.");
+        }
+
+        string sent = context.Request.Headers[RoutingOverrideHeader].ToString();
+        return string.Equals(sent, routing.RoutingOverride, StringComparison.Ordinal)
+            ? null
+            : (401, "routing_override_mismatch", $"Expected {RoutingOverrideHeader}: {routing.RoutingOverride}.");
+    }
+
+    private AccountRouting RoutingOf(string accountId)
+    {
+        lock (_lock)
+        {
+            return _routing.TryGetValue(accountId, out AccountRouting? routing) ? routing : AccountRouting.Unconstrained;
+        }
     }
 
     private (BackendCaller? Caller, string Code, string Message) AuthenticateBackendCaller(HttpRequest request)
@@ -165,20 +212,30 @@ public sealed partial class FakeCodexServer
                 new JsonObject { ["slug"] = "gpt-5", ["display_name"] = "gpt-5" }),
         });
 
-    private static Task HandleAccountsCheckAsync(HttpContext context)
+    private Task HandleAccountsCheckAsync(HttpContext context)
     {
+        if (ScriptedDiscoveryAnswer is { } scripted)
+        {
+            return WriteJsonAsync(context, 200, scripted);
+        }
+
         BackendCaller caller = CallerOf(context);
+        AccountRouting routing = RoutingOf(caller.AccountId);
+        var account = new JsonObject
+        {
+            ["id"] = caller.AccountId,
+            ["name"] = caller.Email,
+            ["plan_type"] = caller.Plan,
+            ["workspace_backend_origin"] = routing.WorkspaceBackendOrigin,
+            ["account_routing_override"] = routing.RoutingOverride,
+            ["is_fedramp"] = caller.IsFedRamp,
+        };
+        JsonNode accounts = DiscoveryFormat == FakeDiscoveryFormat.Map
+            ? new JsonObject { [caller.AccountId] = new JsonObject { ["account"] = account } }
+            : new JsonArray(account);
         return WriteJsonAsync(context, 200, new JsonObject
         {
-            ["accounts"] = new JsonArray(new JsonObject
-            {
-                ["id"] = caller.AccountId,
-                ["name"] = caller.Email,
-                ["plan_type"] = caller.Plan,
-                ["workspace_backend_origin"] = "NO_CONSTRAINT",
-                ["account_routing_override"] = "NO_CONSTRAINT",
-                ["is_fedramp"] = caller.IsFedRamp,
-            }),
+            ["accounts"] = accounts,
             ["account_ordering"] = new JsonArray(caller.AccountId),
             ["default_account_id"] = caller.AccountId,
         });

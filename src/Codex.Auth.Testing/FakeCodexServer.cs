@@ -51,7 +51,9 @@ public sealed partial class FakeCodexServer : IAsyncDisposable
     private readonly List<RecordedRequest> _requests = [];
     private readonly List<string> _refreshReasons = [];
     private readonly List<string> _revokedTokens = [];
+    private readonly Dictionary<string, AccountRouting> _routing = new(StringComparer.Ordinal);
     private WebApplication? _app;
+    private int _routedPort;
     private FakeAccount? _lastSignInAccount;
     private int _disposed;
 
@@ -91,6 +93,29 @@ public sealed partial class FakeCodexServer : IAsyncDisposable
 
     /// <summary>Gets the OpenAI API base URL (stands in for <c>https://api.openai.com/v1</c>), which accepts keys added with <see cref="AddApiKey"/>.</summary>
     public Uri ApiBaseUrl => new(BaseAddress, "v1");
+
+    /// <summary>
+    /// Gets the root of the server's second, <em>routed</em> backend origin, <c>http://127.0.0.1:PORT2/</c> (stands in for the
+    /// workspace backend origin of a residency-constrained workspace, PROTOCOL §9). It serves only model calls
+    /// (<c>/backend-api/codex/**</c>) of accounts routed with <see cref="RouteAccount"/>, and only with the matching
+    /// <c>x-openai-account-routing-override</c>; everything else answers 404 <c>not_on_this_origin</c>.
+    /// </summary>
+    public Uri RoutedBaseAddress { get; private set; } = null!;
+
+    /// <summary>Gets the routed origin as discovery names it, without a trailing slash, for example <c>http://127.0.0.1:5124</c>.</summary>
+    public string RoutedOrigin => RoutedBaseAddress.GetLeftPart(UriPartial.Authority);
+
+    /// <summary>
+    /// Gets or sets how the discovery endpoint (<c>GET /backend-api/wham/accounts/check</c>) lays out its accounts. Default
+    /// <see cref="FakeDiscoveryFormat.List"/>.
+    /// </summary>
+    public FakeDiscoveryFormat DiscoveryFormat { get; set; }
+
+    /// <summary>
+    /// Gets or sets a body the discovery endpoint answers verbatim (HTTP 200, <c>application/json</c>) to every authenticated caller,
+    /// for tests of malformed or incomplete answers; <see langword="null"/> (the default) answers from the routing table.
+    /// </summary>
+    public string? ScriptedDiscoveryAnswer { get; set; }
 
     /// <summary>Gets the OAuth client id the server accepts.</summary>
     public string ClientId => _options.ClientId;
@@ -238,6 +263,42 @@ public sealed partial class FakeCodexServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Makes <paramref name="accountId"/> a residency-constrained workspace: discovery names <paramref name="workspaceBackendOrigin"/>
+    /// (default: <see cref="RoutedOrigin"/>) and <paramref name="routingOverride"/>, and the default origin refuses the account's model
+    /// calls with 401 <c>workspace_not_authorized_in_region</c> ("Workspace is not authorized in this region"), as the real backend does.
+    /// Any text is accepted, so that tests can script answers a client must refuse (an <c>http://</c> origin, userinfo, …).
+    /// </summary>
+    /// <param name="accountId">The ChatGPT account (workspace) id.</param>
+    /// <param name="workspaceBackendOrigin">The origin discovery announces; <see langword="null"/> for <see cref="RoutedOrigin"/>.</param>
+    /// <param name="routingOverride">The <c>account_routing_override</c>: <c>us</c>, <c>us_cr</c> or <c>NO_CONSTRAINT</c>.</param>
+    /// <example>
+    /// <code>
+    /// server.RouteAccount("acct_eu", routingOverride: "us");
+    /// // model calls of acct_eu now succeed only at server.RoutedBaseAddress + "backend-api/codex/…" with x-openai-account-routing-override: us
+    /// </code>
+    /// </example>
+    public void RouteAccount(string accountId, string? workspaceBackendOrigin = null, string routingOverride = "us")
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(accountId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(routingOverride);
+        lock (_lock)
+        {
+            _routing[accountId] = new AccountRouting(workspaceBackendOrigin ?? RoutedOrigin, routingOverride);
+        }
+    }
+
+    /// <summary>Makes <paramref name="accountId"/> unconstrained again: discovery answers <c>NO_CONSTRAINT</c> for both fields.</summary>
+    /// <param name="accountId">The ChatGPT account (workspace) id.</param>
+    public void UnrouteAccount(string accountId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(accountId);
+        lock (_lock)
+        {
+            _routing.Remove(accountId);
+        }
+    }
+
     /// <summary>Registers an API key that <see cref="ApiBaseUrl"/> accepts as <c>Authorization: Bearer &lt;key&gt;</c>.</summary>
     /// <param name="apiKey">The key, for example <c>sk-test-123</c>.</param>
     public void AddApiKey(string apiKey)
@@ -366,7 +427,12 @@ public sealed partial class FakeCodexServer : IAsyncDisposable
 
         builder.Services.AddSingleton<IHostLifetime, NoopHostLifetime>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions? routedListener = null;
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, 0);
+            kestrel.Listen(IPAddress.Loopback, 0, listen => routedListener = listen);
+        });
 
         WebApplication app = builder.Build();
         _app = app;
@@ -377,8 +443,13 @@ public sealed partial class FakeCodexServer : IAsyncDisposable
         MapAgentIdentityEndpoints(app);
 
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        BaseAddress = new Uri(address.TrimEnd('/') + "/", UriKind.Absolute);
+        _routedPort = routedListener!.IPEndPoint!.Port;
+        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .Select(a => new Uri(a))
+            .First(a => a.Port != _routedPort)
+            .GetLeftPart(UriPartial.Authority);
+        BaseAddress = new Uri(address + "/", UriKind.Absolute);
+        RoutedBaseAddress = new Uri($"http://127.0.0.1:{_routedPort}/", UriKind.Absolute);
     }
 
     private async Task RecordAsync(HttpContext context, RequestDelegate next)
@@ -398,7 +469,10 @@ public sealed partial class FakeCodexServer : IAsyncDisposable
             headers[header.Key] = string.Join(", ", header.Value.Where(v => v is not null).Select(v => v!));
         }
 
-        var recorded = new RecordedRequest(request.Method, request.Path.Value ?? "/", request.QueryString.Value ?? string.Empty, headers, body, _time.GetUtcNow());
+        var recorded = new RecordedRequest(request.Method, request.Path.Value ?? "/", request.QueryString.Value ?? string.Empty, headers, body, _time.GetUtcNow())
+        {
+            IsRoutedOrigin = context.Connection.LocalPort == _routedPort,
+        };
         lock (_lock)
         {
             _requests.Add(recorded);

@@ -43,11 +43,17 @@ public sealed class RecordedRequest
     /// <summary>Gets when the request arrived, by the server's <see cref="FakeCodexServerOptions.TimeProvider"/>.</summary>
     public DateTimeOffset Timestamp { get; }
 
+    /// <summary>
+    /// Gets a value indicating whether the request arrived at the routed origin (<see cref="FakeCodexServer.RoutedBaseAddress"/>)
+    /// rather than the default one (<see cref="FakeCodexServer.BaseAddress"/>).
+    /// </summary>
+    public bool IsRoutedOrigin { get; internal init; }
+
     /// <summary>Returns the value of a header (case-insensitive name), or <see langword="null"/> when absent.</summary>
     /// <param name="name">The header name.</param>
     /// <returns>The header value or <see langword="null"/>.</returns>
     public string? Header(string name) => Headers.TryGetValue(name, out string? value) ? value : null;
 
     /// <inheritdoc />
-    public override string ToString() => Method + " " + Path;
+    public override string ToString() => Method + " " + (IsRoutedOrigin ? "[routed] " : string.Empty) + Path;
 }

@@ -86,7 +86,8 @@ public sealed class AuthHeaders
 
     /// <summary>
     /// Writes the headers onto <paramref name="headers"/>, first removing every existing
-    /// <c>Authorization</c>, <c>ChatGPT-Account-ID</c> and <c>X-OpenAI-Fedramp</c> header.
+    /// <c>Authorization</c>, <c>ChatGPT-Account-ID</c>, <c>X-OpenAI-Fedramp</c> and <c>x-openai-account-routing-override</c> header
+    /// (the routing override is the workspace's, set by <see cref="Routing.WorkspaceRouter"/>, never the caller's).
     /// </summary>
     /// <param name="headers">The request headers to modify.</param>
     public void ApplyTo(HttpRequestHeaders headers)
@@ -100,6 +101,7 @@ public sealed class AuthHeaders
         {
             headers.Remove(CodexAuthHeaderNames.AccountId);
             headers.Remove(CodexAuthHeaderNames.FedRamp);
+            headers.Remove(CodexAuthHeaderNames.AccountRoutingOverride);
         }
 
         headers.TryAddWithoutValidation(CodexAuthHeaderNames.Authorization, _authorization);

@@ -53,4 +53,14 @@ public enum CodexAuthFailureReason
 
     /// <summary>A sign-in flow failed or was refused.</summary>
     SignInFailed,
+
+    /// <summary>
+    /// Workspace routing discovery (<c>wham/accounts/check</c>, PROTOCOL §9) failed or gave an answer that cannot be used: the
+    /// signed-in account is missing (or listed twice), the origin is not HTTPS or carries credentials, or the body is not JSON.
+    /// Nothing was sent to the backend.
+    /// </summary>
+    RoutingDiscoveryFailed,
+
+    /// <summary>Residency is enforced (<c>enforce_residency = "us"</c>) but the account's workspace is not residency-constrained; nothing was sent.</summary>
+    ResidencyNotSatisfied,
 }

@@ -22,4 +22,18 @@ public sealed class CodexAuthOptions
 
     /// <summary>Gets or sets a value indicating whether a 401 is retried once after the provider recovers. Default <see langword="true"/>.</summary>
     public bool RetryOnUnauthorized { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether clients with <c>AddCodexAuthHandler</c> follow workspace routing (PROTOCOL §9): model calls
+    /// (<c>…/backend-api/codex/…</c>) of a residency-constrained workspace go to the origin discovery names, with
+    /// <c>x-openai-account-routing-override</c>. Unconstrained accounts are unaffected. Default <see langword="true"/>.
+    /// </summary>
+    public bool FollowWorkspaceRouting { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets the residency to insist on (config.toml <c>enforce_residency = "us"</c>): every request carries
+    /// <c>x-openai-internal-codex-residency: us</c>, and an unconstrained workspace is refused before anything is sent.
+    /// Default <see cref="Routing.CodexResidency.None"/>.
+    /// </summary>
+    public Routing.CodexResidency EnforceResidency { get; set; }
 }

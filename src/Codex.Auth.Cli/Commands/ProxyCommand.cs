@@ -268,6 +268,12 @@ internal static class ProxyCommand
             throw new CliUsageException($"--listen '{value}': '{host}' is not an IP address or 'localhost'.");
         }
 
+        if (address.IsIPv4MappedToIPv6)
+        {
+            // ::ffff:127.0.0.1 is 127.0.0.1; a socket cannot bind the mapped form.
+            address = address.MapToIPv4();
+        }
+
         return (address, address.ToString(), port);
     }
 

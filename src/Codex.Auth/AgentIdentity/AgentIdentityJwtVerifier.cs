@@ -117,19 +117,23 @@ internal sealed class AgentIdentityJwtVerifier
 
     private static JsonObject DecodeObject(string segment, string source, string what)
     {
+        byte[] bytes;
         try
         {
-            return JsonNode.Parse(Base64Url.DecodeLenient(segment)) as JsonObject
-                ?? throw Invalid(source, $"its {what} is not a JSON object");
+            bytes = Base64Url.DecodeLenient(segment);
         }
         catch (FormatException)
         {
             throw Invalid(source, $"its {what} is not base64url");
         }
-        catch (JsonException)
+
+        JsonNode? node = JsonTree.TryParse(bytes, out string? problem);
+        if (problem is not null)
         {
-            throw Invalid(source, $"its {what} is not JSON");
+            throw Invalid(source, $"its {what} is not usable JSON: {problem}");
         }
+
+        return node as JsonObject ?? throw Invalid(source, $"its {what} is not a JSON object");
     }
 
     private static CodexAuthException Invalid(string source, string what) =>
@@ -204,7 +208,7 @@ internal sealed class AgentIdentityJwtVerifier
         var keys = new Dictionary<string, RSAParameters>(StringComparer.Ordinal);
         try
         {
-            if (JsonNode.Parse(body) is not JsonObject root || root["keys"] is not JsonArray array)
+            if (JsonTree.TryParse(body, out _) is not JsonObject root || root["keys"] is not JsonArray array)
             {
                 throw JwksFailed("it is not a JSON Web Key Set", null);
             }

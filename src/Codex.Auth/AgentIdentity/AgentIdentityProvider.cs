@@ -310,15 +310,13 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
             return await FromJwtAsync(text, source, cancellationToken).ConfigureAwait(false);
         }
 
-        JsonObject record;
-        try
+        JsonNode? node = JsonTree.TryParse(text, default, out string? problem);
+        if (problem is not null)
         {
-            record = JsonNode.Parse(text) as JsonObject ?? throw AgentIdentityCredential.Malformed(source, "it is not a JSON object");
+            throw AgentIdentityCredential.Malformed(source, "it is neither a JWT nor a JSON record: " + problem);
         }
-        catch (JsonException)
-        {
-            throw AgentIdentityCredential.Malformed(source, "it is neither a JWT nor a JSON record");
-        }
+
+        JsonObject record = node as JsonObject ?? throw AgentIdentityCredential.Malformed(source, "it is not a JSON object");
 
         return AgentIdentityCredential.FromClaims(record, source, expiresAt: null);
     }

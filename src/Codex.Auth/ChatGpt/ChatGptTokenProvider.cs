@@ -279,10 +279,10 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
                 }
             }
 
-            return exp - lead;
+            return Internal.TimeMath.AddSaturating(exp, -lead);
         }
 
-        return (lastRefresh ?? now) + withoutExpiry;
+        return Internal.TimeMath.AddSaturating(lastRefresh ?? now, withoutExpiry);
     }
 
     /// <summary>
@@ -304,7 +304,7 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
             return (expires, issuedAt);
         }
 
-        return (exp + skew, iat + skew);
+        return (Internal.TimeMath.AddSaturating(exp, skew), Internal.TimeMath.AddSaturating(iat, skew));
     }
 
     private async ValueTask<AuthHeaders> GetHeadersSlowAsync(CancellationToken cancellationToken)
@@ -605,8 +605,18 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
 
             DateTimeOffset now = _time.GetUtcNow();
             CodexAuthDocument updated = current.Document.WithRefreshedTokens(result.IdToken, result.AccessToken, result.RefreshToken, now);
+            TokenState refreshed;
+            try
+            {
+                // Check the answer before writing it: a token that cannot be used must not replace one that can.
+                refreshed = CreateState(updated, receivedAt: now);
+            }
+            catch (CodexAuthException unusable) when (unusable.Reason == CodexAuthFailureReason.MalformedToken)
+            {
+                throw await RejectUnusableAnswerAsync(current, result, unusable).ConfigureAwait(false);
+            }
+
             await _store.SaveAsync(updated, CancellationToken.None).ConfigureAwait(false);
-            TokenState refreshed = CreateState(updated, receivedAt: now);
 
             // Clear the failure first: whoever sees the new token must not still see the old failure.
             Succeeded();
@@ -621,6 +631,29 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
                 await held.DisposeAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// The token endpoint answered 2xx with a token that cannot be used (not a JWT, undecodable claims, characters a header
+    /// cannot carry). Its refresh token may already have replaced the one just spent, so that one is kept — in the store and
+    /// in memory — beside the current, usable access token; the refresh then fails as a transient error and is retried.
+    /// </summary>
+    private async Task<CodexAuthException> RejectUnusableAnswerAsync(TokenState current, TokenRefreshResult result, CodexAuthException unusable)
+    {
+        if (result.RefreshToken is { } rotated && !string.Equals(rotated, current.Tokens.RefreshToken, StringComparison.Ordinal))
+        {
+            CodexAuthDocument kept = current.Document.WithRefreshedTokens(null, null, rotated, current.Document.LastRefresh ?? _time.GetUtcNow());
+            await _store.SaveAsync(kept, CancellationToken.None).ConfigureAwait(false);
+            Publish(CreateState(kept));
+        }
+
+        var failure = new CodexAuthException(
+            CodexAuthFailureReason.RefreshFailed,
+            "Refreshing the ChatGPT token failed: the token endpoint answered with a token that cannot be used (" + unusable.Reason + "). The current token is kept.",
+            "This is usually temporary; the refresh is retried automatically.",
+            unusable);
+        Volatile.Write(ref _lastRefreshFailure, failure);
+        return failure;
     }
 
     private TokenState CreateStateOrRemember(CodexAuthDocument? document, TokenState basis)

@@ -72,7 +72,7 @@ internal sealed class TokenRefreshClient
                     {
                         Content = new ByteArrayContent(state.Body) { Headers = { ContentType = s_json } },
                     };
-                    return await state.Http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+                    return await state.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
                 },
                 (Http: _http, Endpoint: _endpoint, Body: body),
                 cancellationToken).ConfigureAwait(false);
@@ -88,8 +88,13 @@ internal sealed class TokenRefreshClient
 
         using (response)
         {
-            string text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            JsonObject? json = JsonFields.TryParseObject(text);
+            byte[]? answer = await ReadBodyAsync(response, cancellationToken).ConfigureAwait(false);
+            if (answer is null)
+            {
+                throw Transient($"the token endpoint answered {(int)response.StatusCode} with more than {JsonTree.MaxCredentialBytes} bytes");
+            }
+
+            JsonObject? json = JsonFields.TryParseObject(answer);
             if (response.IsSuccessStatusCode)
             {
                 if (json is null)
@@ -111,6 +116,22 @@ internal sealed class TokenRefreshClient
             }
 
             throw Transient($"the token endpoint answered {(int)response.StatusCode}{(code is null ? string.Empty : " (" + code + ")")}");
+        }
+    }
+
+    private async Task<byte[]?> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await BoundedContent.ReadAsync(response.Content, JsonTree.MaxCredentialBytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            throw new CodexAuthException(
+                CodexAuthFailureReason.RefreshFailed,
+                $"Refreshing the ChatGPT token at {_endpoint.GetLeftPart(UriPartial.Path)} failed while reading the answer: {ex.GetType().Name}. The current token is kept.",
+                "Check the network connection; the refresh is retried automatically.",
+                ex);
         }
     }
 

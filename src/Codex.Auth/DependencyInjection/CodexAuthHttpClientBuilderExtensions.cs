@@ -10,7 +10,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class CodexAuthHttpClientBuilderExtensions
 {
     /// <summary>
-    /// Adds <see cref="CodexAuthHandler"/> to the client's pipeline, using the registered <see cref="IAuthProvider"/>.
+    /// Adds <see cref="CodexAuthHandler"/> to the client's pipeline, using the registered <see cref="IAuthProvider"/> and, unless
+    /// <see cref="CodexAuthOptions.FollowWorkspaceRouting"/> is off, the registered <see cref="Codex.Auth.Routing.WorkspaceRouter"/>
+    /// (model calls of a residency-constrained workspace then go to its origin).
     /// Call <c>AddCodexAuth()</c> on the service collection too (or register your own provider). Add resilience handlers
     /// before this one so that they sit outside it and every retry is re-authenticated.
     /// </summary>
@@ -35,7 +37,8 @@ public static class CodexAuthHttpClientBuilderExtensions
                 handlerOptions.AllowedHosts.Add(host);
             }
 
-            return new CodexAuthHandler(sp.GetRequiredService<IAuthProvider>(), handlerOptions);
+            Codex.Auth.Routing.WorkspaceRouter? router = options.FollowWorkspaceRouting ? sp.GetService<Codex.Auth.Routing.WorkspaceRouter>() : null;
+            return new CodexAuthHandler(sp.GetRequiredService<IAuthProvider>(), handlerOptions, router);
         });
     }
 

@@ -28,6 +28,11 @@ internal sealed class CodexAuthOptionsValidator : IValidateOptions<CodexAuthOpti
             failures.Add("CodexAuthOptions.ApiKey is set but Source is ChatGpt; use Source = ApiKey or Auto, or remove the key.");
         }
 
+        if (!Enum.IsDefined(options.EnforceResidency))
+        {
+            failures.Add($"CodexAuthOptions.EnforceResidency '{options.EnforceResidency}' is not a known residency (None or Us).");
+        }
+
         foreach (string host in options.AllowedHosts)
         {
             if (string.IsNullOrWhiteSpace(host) || Uri.CheckHostName(host.Trim()) == UriHostNameType.Unknown)

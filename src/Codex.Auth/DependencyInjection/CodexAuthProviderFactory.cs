@@ -42,6 +42,17 @@ internal static class CodexAuthProviderFactory
         };
     }
 
+    public static Routing.WorkspaceRouter CreateRouter(IServiceProvider services)
+    {
+        CodexAuthOptions options = services.GetRequiredService<IOptions<CodexAuthOptions>>().Value;
+        return new Routing.WorkspaceRouter(
+            services.GetRequiredService<IAuthProvider>(),
+            new Routing.WorkspaceRouterOptions { EnforceResidency = options.EnforceResidency },
+            httpClient: null,
+            services.GetRequiredService<TimeProvider>(),
+            services.GetService<ILoggerFactory>()?.CreateLogger<Routing.WorkspaceRouter>());
+    }
+
     private static IAuthProvider CreateAgent(CodexAuthOptions options, CodexEnvironment environment, TimeProvider time, ILoggerFactory? loggers)
     {
         string? value = environment.GetNonBlank(CodexEnvironmentVariables.CodexAccessToken) ?? environment.GetNonBlank(CodexEnvironmentVariables.CodexAgentIdentity);

@@ -10,8 +10,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class CodexAuthServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the options, a <see cref="TimeProvider"/> and a singleton <see cref="Codex.Auth.IAuthProvider"/> chosen by
-    /// <see cref="Codex.Auth.CodexAuthOptions.Source"/>. Every registration uses <c>TryAdd</c>: register your own
+    /// Registers the options, a <see cref="TimeProvider"/>, a singleton <see cref="Codex.Auth.IAuthProvider"/> chosen by
+    /// <see cref="Codex.Auth.CodexAuthOptions.Source"/> and a singleton <see cref="Codex.Auth.Routing.WorkspaceRouter"/> for it (resolve it
+    /// to see where the account's model calls go). Every registration uses <c>TryAdd</c>: register your own
     /// <see cref="Codex.Auth.IAuthProvider"/> first to pin one. Options are validated at start.
     /// </summary>
     /// <param name="services">The services.</param>
@@ -37,6 +38,7 @@ public static class CodexAuthServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(Codex.Auth.CodexEnvironment.Process);
         services.TryAddSingleton<Codex.Auth.IAuthProvider>(CodexAuthProviderFactory.Create);
+        services.TryAddSingleton(CodexAuthProviderFactory.CreateRouter);
         return services;
     }
 }

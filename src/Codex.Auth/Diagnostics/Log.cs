@@ -64,4 +64,13 @@ internal static partial class Log
 
     [LoggerMessage(19, LogLevel.Information, "Signed out of {Location}: revoke {Revoke}.")]
     public static partial void SignedOut(ILogger logger, string location, string revoke);
+
+    [LoggerMessage(20, LogLevel.Information, "Workspace routing for account {AccountId}: model calls go to {Origin} with routing override {RoutingOverride}.")]
+    public static partial void RoutingDiscovered(ILogger logger, string accountId, string origin, string routingOverride);
+
+    [LoggerMessage(21, LogLevel.Warning, "Workspace routing discovery attempt {Attempt} failed transiently ({Failure}).")]
+    public static partial void RoutingDiscoveryRetry(ILogger logger, int attempt, string failure);
+
+    [LoggerMessage(22, LogLevel.Error, "Workspace routing discovery failed ({FailureReason}); nothing was sent.")]
+    public static partial void RoutingDiscoveryFailed(ILogger logger, CodexAuthFailureReason failureReason);
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Codex.Auth.Routing;
 
 namespace Codex.Auth.Http;
 
@@ -7,6 +8,8 @@ namespace Codex.Auth.Http;
 /// A <see cref="DelegatingHandler"/> that authenticates every attempt of a request with an <see cref="IAuthProvider"/>.
 /// </summary>
 /// <remarks>
+/// <para>With a <see cref="WorkspaceRouter"/>, model calls (<c>…/backend-api/codex/…</c>) are sent to the account's discovered
+/// workspace origin with <c>x-openai-account-routing-override</c> (PROTOCOL §9), and residency is enforced when configured.</para>
 /// <para>For every attempt it checks the destination (HTTPS, or loopback; an allowed host), removes any
 /// caller-supplied <c>Authorization</c>, <c>ChatGPT-Account-ID</c> and <c>X-OpenAI-Fedramp</c> headers, and applies
 /// the provider's. On HTTP 401 it asks the provider to recover once and, when that is worthwhile and the request
@@ -28,6 +31,7 @@ namespace Codex.Auth.Http;
 public sealed class CodexAuthHandler : DelegatingHandler
 {
     private readonly IAuthProvider _provider;
+    private readonly WorkspaceRouter? _router;
     private readonly string[] _allowedHosts;
     private readonly bool _allowLoopback;
     private readonly bool _recoverOnUnauthorized;
@@ -43,10 +47,30 @@ public sealed class CodexAuthHandler : DelegatingHandler
     /// <param name="provider">The credential provider.</param>
     /// <param name="options">Where credentials may be sent.</param>
     public CodexAuthHandler(IAuthProvider provider, CodexAuthHandlerOptions options)
+        : this(provider, options, router: null)
+    {
+    }
+
+    /// <summary>Creates a handler that also follows workspace routing (PROTOCOL §9).</summary>
+    /// <param name="provider">The credential provider.</param>
+    /// <param name="options">Where credentials may be sent.</param>
+    /// <param name="router">
+    /// Routes model calls (<c>…/backend-api/codex/…</c>) to the account's discovered origin with <c>x-openai-account-routing-override</c>,
+    /// and enforces residency; <see langword="null"/> sends every request where the caller addressed it. The discovered origin's
+    /// host is admitted as a destination (and no other host is added).
+    /// </param>
+    /// <example>
+    /// <code>
+    /// using var router = new WorkspaceRouter(provider);
+    /// var handler = new CodexAuthHandler(provider, new CodexAuthHandlerOptions(), router) { InnerHandler = new SocketsHttpHandler() };
+    /// </code>
+    /// </example>
+    public CodexAuthHandler(IAuthProvider provider, CodexAuthHandlerOptions options, WorkspaceRouter? router)
     {
         ArgumentNullException.ThrowIfNull(provider);
         ArgumentNullException.ThrowIfNull(options);
         _provider = provider;
+        _router = router;
         var hosts = new List<string>();
         if (options.AllowProviderBaseUrlHost && provider.BaseUrl is { } baseUrl)
         {
@@ -79,7 +103,23 @@ public sealed class CodexAuthHandler : DelegatingHandler
         }
 
         AuthHeaders headers = pending.Result;
-        headers.ApplyTo(request.Headers);
+        RoutingNeed need = RoutingNeed.None;
+        if (_router is not null && (need = _router.NeedsOf(request.RequestUri!)) != RoutingNeed.None)
+        {
+            ValueTask<WorkspaceRouting?> routing = _router.GetRoutingAsync(headers, cancellationToken);
+            if (!routing.IsCompletedSuccessfully)
+            {
+                return SendAfterRoutingAsync(request, headers, need, routing, cancellationToken);
+            }
+
+            headers.ApplyTo(request.Headers);
+            WorkspaceRouter.Apply(request, routing.Result, need);
+        }
+        else
+        {
+            headers.ApplyTo(request.Headers);
+        }
+
         Task<HttpResponseMessage> responseTask = base.SendAsync(request, cancellationToken);
         if (!_recoverOnUnauthorized)
         {
@@ -91,7 +131,7 @@ public sealed class CodexAuthHandler : DelegatingHandler
             return responseTask;
         }
 
-        return RecoverIfUnauthorizedAsync(request, headers, responseTask, cancellationToken);
+        return RecoverIfUnauthorizedAsync(request, headers, need, responseTask, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -140,6 +180,11 @@ public sealed class CodexAuthHandler : DelegatingHandler
             }
         }
 
+        if (_router is not null && _router.IsDiscoveredHost(host))
+        {
+            return;
+        }
+
         throw new CodexAuthException(
             CodexAuthFailureReason.HostNotAllowed,
             $"Refusing to send credentials to '{uri.Host}': it is not {(_allowedHosts.Length == 0 ? "an allowed host" : "one of the allowed hosts (" + string.Join(", ", _allowedHosts) + ")")}.",
@@ -149,19 +194,43 @@ public sealed class CodexAuthHandler : DelegatingHandler
     private async Task<HttpResponseMessage> SendAfterHeadersAsync(HttpRequestMessage request, ValueTask<AuthHeaders> pending, CancellationToken cancellationToken)
     {
         AuthHeaders headers = await pending.ConfigureAwait(false);
+        RoutingNeed need = RoutingNeed.None;
+        WorkspaceRouting? routing = null;
+        if (_router is not null && (need = _router.NeedsOf(request.RequestUri!)) != RoutingNeed.None)
+        {
+            routing = await _router.GetRoutingAsync(headers, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await SendWithHeadersAsync(request, headers, need, routing, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<HttpResponseMessage> SendAfterRoutingAsync(HttpRequestMessage request, AuthHeaders headers, RoutingNeed need, ValueTask<WorkspaceRouting?> routing, CancellationToken cancellationToken)
+    {
+        WorkspaceRouting? routed = await routing.ConfigureAwait(false);
+        return await SendWithHeadersAsync(request, headers, need, routed, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<HttpResponseMessage> SendWithHeadersAsync(HttpRequestMessage request, AuthHeaders headers, RoutingNeed need, WorkspaceRouting? routing, CancellationToken cancellationToken)
+    {
         headers.ApplyTo(request.Headers);
+        if (need != RoutingNeed.None)
+        {
+            WorkspaceRouter.Apply(request, routing, need);
+        }
+
         Task<HttpResponseMessage> responseTask = base.SendAsync(request, cancellationToken);
         if (!_recoverOnUnauthorized)
         {
             return await responseTask.ConfigureAwait(false);
         }
 
-        return await RecoverIfUnauthorizedAsync(request, headers, responseTask, cancellationToken).ConfigureAwait(false);
+        return await RecoverIfUnauthorizedAsync(request, headers, need, responseTask, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<HttpResponseMessage> RecoverIfUnauthorizedAsync(
         HttpRequestMessage request,
         AuthHeaders sent,
+        RoutingNeed need,
         Task<HttpResponseMessage> responseTask,
         CancellationToken cancellationToken)
     {
@@ -189,7 +258,20 @@ public sealed class CodexAuthHandler : DelegatingHandler
 
         response.Dispose();
         AuthHeaders fresh = await _provider.GetHeadersAsync(cancellationToken).ConfigureAwait(false);
+        WorkspaceRouting? freshRouting = null;
+        if (_router is not null && need != RoutingNeed.None)
+        {
+            // A rejected call may mean another account or a workspace that moved: ask discovery again.
+            _router.Invalidate();
+            freshRouting = await _router.GetRoutingAsync(fresh, cancellationToken).ConfigureAwait(false);
+        }
+
         fresh.ApplyTo(request.Headers);
+        if (need != RoutingNeed.None)
+        {
+            WorkspaceRouter.Apply(request, freshRouting, need);
+        }
+
         return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
     }
 }

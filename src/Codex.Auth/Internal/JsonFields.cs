@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Codex.Auth.Internal;
@@ -7,30 +6,12 @@ namespace Codex.Auth.Internal;
 internal static class JsonFields
 {
     /// <summary>The body as a JSON object, or <see langword="null"/> when it is not one (never throws).</summary>
-    public static JsonObject? TryParseObject(string text)
-    {
-        try
-        {
-            return JsonNode.Parse(text) as JsonObject;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    public static JsonObject? TryParseObject(string text) =>
+        JsonTree.TryParse(text, default, out _) as JsonObject;
 
     /// <inheritdoc cref="TryParseObject(string)"/>
-    public static JsonObject? TryParseObject(byte[] utf8)
-    {
-        try
-        {
-            return JsonNode.Parse(utf8) as JsonObject;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    public static JsonObject? TryParseObject(byte[] utf8) =>
+        JsonTree.TryParse(utf8, out _) as JsonObject;
 
     /// <summary>A string field, or <see langword="null"/> when absent or not a string.</summary>
     public static string? String(JsonObject obj, string name) =>

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Codex.Auth.Internal;
@@ -37,19 +36,14 @@ internal static class JwtPayload
             return null;
         }
 
-        try
+        JsonNode? node = JsonTree.TryParse(bytes, out string? problem);
+        if (node is JsonObject payload)
         {
-            if (JsonNode.Parse(bytes) is JsonObject payload)
-            {
-                error = null;
-                return payload;
-            }
-        }
-        catch (JsonException)
-        {
+            error = null;
+            return payload;
         }
 
-        error = "its payload is not a JSON object";
+        error = problem is null ? "its payload is not a JSON object" : "its payload " + problem[3..];
         return null;
     }
 

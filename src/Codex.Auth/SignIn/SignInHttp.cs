@@ -144,7 +144,7 @@ internal sealed class SignInHttp(HttpClient http, SignInOptions options)
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         try
         {
-            return await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException ex)
         {
@@ -158,8 +158,22 @@ internal sealed class SignInHttp(HttpClient http, SignInOptions options)
 
     private static async Task<JsonObject> ReadSuccessAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
     {
-        string text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        JsonObject? json = JsonFields.TryParseObject(text);
+        byte[]? body;
+        try
+        {
+            body = await BoundedContent.ReadAsync(response.Content, JsonTree.MaxCredentialBytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            throw Failed($"The sign-in server's answer to {what} could not be read: {ex.GetType().Name}.", "Check the network connection and try again.", ex);
+        }
+
+        if (body is null)
+        {
+            throw Failed($"The sign-in server's answer to {what} is larger than {JsonTree.MaxCredentialBytes} bytes.", "Try signing in again.");
+        }
+
+        JsonObject? json = JsonFields.TryParseObject(body);
 
         if (!response.IsSuccessStatusCode)
         {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Codex.Auth.Internal;
 
 namespace Codex.Auth.Storage;
 
@@ -13,6 +14,9 @@ namespace Codex.Auth.Storage;
 [DebuggerDisplay("{ToString(),nq}")]
 public sealed class CodexAuthDocument
 {
+    /// <summary>The largest credentials file read, in bytes (1 MiB); a larger one fails with <see cref="CodexAuthFailureReason.MalformedStore"/>.</summary>
+    public const int MaxFileBytes = JsonTree.MaxCredentialBytes;
+
     private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true };
 
     private readonly JsonObject _root;
@@ -65,15 +69,16 @@ public sealed class CodexAuthDocument
     public static CodexAuthDocument Parse(string json, string source)
     {
         ArgumentNullException.ThrowIfNull(json);
-        JsonNode? node;
-        try
+        if (json.Length > MaxFileBytes)
         {
-            node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Disallow });
+            throw TooLarge(source, json.Length);
         }
-        catch (JsonException ex)
+
+        // Duplicate keys, lone surrogate escapes and invalid UTF-8 are refused here, as the Codex CLI (serde) refuses them.
+        JsonNode? node = JsonTree.TryParse(json, new JsonDocumentOptions { AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Disallow }, out string? problem);
+        if (problem is not null)
         {
-            // The JsonException message can quote file contents; report only the position.
-            throw Malformed(source, $"it is not valid JSON (line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1})");
+            throw Malformed(source, problem);
         }
 
         if (node is not JsonObject root)
@@ -228,6 +233,9 @@ public sealed class CodexAuthDocument
     /// <returns>For example <c>chatgpt account=acct_123</c>.</returns>
     public override string ToString() =>
         AccountId is null ? $"{Mode}" : $"{Mode} account={AccountId}";
+
+    internal static CodexAuthException TooLarge(string source, long length) =>
+        Malformed(source, $"it is {length} bytes long, more than the {MaxFileBytes} a credentials file may have (a Codex auth.json is a few kilobytes)");
 
     private static CodexAuthException Malformed(string source, string what) =>
         new(

@@ -1,0 +1,380 @@
+using System.Diagnostics;
+using System.Net;
+using Codex.Auth.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Codex.Auth.Routing;
+
+/// <summary>
+/// Workspace routing discovery and residency (PROTOCOL §9): asks <c>GET {chatgpt_base_url}wham/accounts/check</c> once per account,
+/// before the first model call, keeps the answer for <see cref="WorkspaceRouterOptions.DiscoveryLifetime"/>, and asks again when the
+/// account changes (the provider's headers name another account) and after the handler recovered from an HTTP 401 (a rejected
+/// model call may mean the workspace moved).
+/// <see cref="Http.CodexAuthHandler"/> uses it to send model calls (<c>…/backend-api/codex/…</c>) to the discovered origin with
+/// <c>x-openai-account-routing-override</c>.
+/// </summary>
+/// <remarks>
+/// Only credentials that carry a <c>ChatGPT-Account-ID</c> (ChatGPT sign-ins, agent identities, personal access tokens) are routed;
+/// API keys are not. Discovery failures are typed (<see cref="CodexAuthFailureReason.RoutingDiscoveryFailed"/>) and nothing is
+/// sent to the backend. Safe for concurrent use: concurrent callers share one discovery.
+/// </remarks>
+/// <example>
+/// <code>
+/// using var provider = new ChatGptTokenProvider();
+/// using var router = new WorkspaceRouter(provider);
+/// using var http = new HttpClient(new CodexAuthHandler(provider, new CodexAuthHandlerOptions(), router) { InnerHandler = new SocketsHttpHandler() })
+/// {
+///     BaseAddress = new Uri(provider.BaseUrl + "/"),
+/// };
+/// await http.PostAsJsonAsync("responses", body);   // lands on the workspace's origin
+/// Console.WriteLine(router.Current);               // account=… origin=… override=…
+/// </code>
+/// </example>
+[DebuggerDisplay("{ToString(),nq}")]
+public sealed class WorkspaceRouter : IDisposable
+{
+    private readonly IAuthProvider _provider;
+    private readonly HttpClient _http;
+    private readonly bool _ownsHttp;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly TimeSpan _lifetime;
+    private readonly int _maxAttempts;
+    private readonly TimeSpan _retryDelay;
+    private readonly TimeSpan _attemptTimeout;
+    private readonly Uri _discoveryUrl;
+    private readonly Uri _baseOrigin;
+    private readonly string _modelPathPrefix;
+    private readonly object _gate = new();
+    private readonly CancellationTokenSource _disposed = new();
+    private Entry? _current;
+    private Task<WorkspaceRouting>? _pending;
+    private string? _pendingAccount;
+
+    /// <summary>Creates a router for <paramref name="provider"/>'s credential.</summary>
+    /// <param name="provider">The credential; its headers authenticate discovery, and its base URL says where model calls go.</param>
+    /// <param name="options">Options; <see langword="null"/> for the defaults.</param>
+    /// <param name="httpClient">The client discovery uses; <see langword="null"/> for one of its own (no redirects). Must not carry a <see cref="Http.CodexAuthHandler"/>.</param>
+    /// <param name="timeProvider">The clock for the discovery lifetime; <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
+    /// <param name="logger">Logs discovery results (account, origin, override — never a credential).</param>
+    public WorkspaceRouter(IAuthProvider provider, WorkspaceRouterOptions? options = null, HttpClient? httpClient = null, TimeProvider? timeProvider = null, ILogger<WorkspaceRouter>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        options ??= new WorkspaceRouterOptions();
+        options.Validate();
+        _provider = provider;
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _lifetime = options.DiscoveryLifetime;
+        _maxAttempts = options.MaxAttempts;
+        _retryDelay = options.RetryDelay;
+        _attemptTimeout = options.AttemptTimeout;
+        EnforceResidency = options.EnforceResidency;
+        ChatGptBaseUrl = WithTrailingSlash(options.ChatGptBaseUrl ?? DeriveChatGptBaseUrl(provider.BaseUrl));
+        _discoveryUrl = new Uri(ChatGptBaseUrl, "wham/accounts/check");
+        _baseOrigin = WorkspaceRoutingParser.OriginOf(provider.BaseUrl);
+        _modelPathPrefix = provider.BaseUrl.AbsolutePath.TrimEnd('/') + "/";
+        if (httpClient is null)
+        {
+            _http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+            _ownsHttp = true;
+        }
+        else
+        {
+            _http = httpClient;
+        }
+    }
+
+    /// <summary>Gets <c>chatgpt_base_url</c> (with a trailing slash): discovery is <c>{ChatGptBaseUrl}wham/accounts/check</c>.</summary>
+    public Uri ChatGptBaseUrl { get; }
+
+    /// <summary>Gets the residency this router insists on.</summary>
+    public CodexResidency EnforceResidency { get; }
+
+    /// <summary>Gets the routing last discovered (for the account last used), or <see langword="null"/> before the first discovery.</summary>
+    public WorkspaceRouting? Current => Volatile.Read(ref _current)?.Routing;
+
+    /// <summary>Asks the server now (ignoring any cached answer) with the provider's current credential, and caches the answer.</summary>
+    /// <param name="cancellationToken">Cancels the wait (a discovery shared with other callers continues).</param>
+    /// <returns>The routing of the provider's account.</returns>
+    /// <exception cref="CodexAuthException">
+    /// The credential has no account (<see cref="CodexAuthFailureReason.UnsupportedMode"/>), the server rejected it
+    /// (<see cref="CodexAuthFailureReason.Unauthorized"/>), discovery failed or answered something unusable
+    /// (<see cref="CodexAuthFailureReason.RoutingDiscoveryFailed"/>), or residency is enforced and the workspace is unconstrained
+    /// (<see cref="CodexAuthFailureReason.ResidencyNotSatisfied"/>).
+    /// </exception>
+    public async Task<WorkspaceRouting> DiscoverAsync(CancellationToken cancellationToken = default)
+    {
+        AuthHeaders headers = await _provider.GetHeadersAsync(cancellationToken).ConfigureAwait(false);
+        if (headers.AccountId is null)
+        {
+            throw new CodexAuthException(
+                CodexAuthFailureReason.UnsupportedMode,
+                "Workspace routing discovery needs a credential for the ChatGPT backend (a ChatGPT sign-in, an agent identity or a personal access token); this one carries no account.",
+                "API keys are not routed; nothing needs to be discovered for them.");
+        }
+
+        WorkspaceRouting routing = await Shared(headers, force: true).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return CheckResidency(routing);
+    }
+
+    /// <summary>
+    /// Gets the routing of the account <paramref name="headers"/> belong to: cached (synchronously) while it is fresh and the account
+    /// is the same, otherwise discovered. <see langword="null"/> for a credential without an account (an API key).
+    /// </summary>
+    /// <param name="headers">The headers the request will carry.</param>
+    /// <param name="cancellationToken">Cancels the wait (a discovery shared with other callers continues).</param>
+    /// <returns>The routing, or <see langword="null"/>.</returns>
+    /// <exception cref="CodexAuthException">As <see cref="DiscoverAsync"/>.</exception>
+    public ValueTask<WorkspaceRouting?> GetRoutingAsync(AuthHeaders headers, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        if (headers.AccountId is not { } account)
+        {
+            return new ValueTask<WorkspaceRouting?>((WorkspaceRouting?)null);
+        }
+
+        Entry? entry = Volatile.Read(ref _current);
+        if (entry is not null && string.Equals(entry.Routing.AccountId, account, StringComparison.Ordinal) && _time.GetUtcNow() < entry.ExpiresAt)
+        {
+            return new ValueTask<WorkspaceRouting?>(CheckResidency(entry.Routing));
+        }
+
+        return DiscoverForAsync(headers, cancellationToken);
+    }
+
+    /// <summary>Stops any discovery in progress and releases the HTTP client the router created.</summary>
+    public void Dispose()
+    {
+        if (_disposed.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _disposed.Cancel();
+        _disposed.Dispose();
+        if (_ownsHttp)
+        {
+            _http.Dispose();
+        }
+    }
+
+    /// <summary>Describes the router and its current routing.</summary>
+    /// <returns>For example <c>WorkspaceRouter https://chatgpt.com/backend-api/ account=acct_1 origin=https://… override=us</c>.</returns>
+    public override string ToString() => $"WorkspaceRouter {ChatGptBaseUrl} {(Current?.ToString() ?? "(not discovered)")}";
+
+    /// <summary>What a request needs: <see cref="RoutingNeed.ModelCall"/> for a model call, <see cref="RoutingNeed.Residency"/> when residency is enforced.</summary>
+    internal RoutingNeed NeedsOf(Uri uri)
+    {
+        RoutingNeed need = EnforceResidency == CodexResidency.None ? RoutingNeed.None : RoutingNeed.Residency;
+        if (uri.AbsolutePath.StartsWith(_modelPathPrefix, StringComparison.OrdinalIgnoreCase)
+            && (SameOrigin(uri, _baseOrigin) || (Current is { IsOriginDiscovered: true } current && SameOrigin(uri, current.BackendOrigin))))
+        {
+            need |= RoutingNeed.ModelCall;
+        }
+
+        return need;
+    }
+
+    /// <summary>Forgets the cached routing, so that the next model call asks again (after a recovery from HTTP 401).</summary>
+    internal void Invalidate()
+    {
+        lock (_gate)
+        {
+            Volatile.Write(ref _current, null);
+        }
+    }
+
+    /// <summary>Whether <paramref name="host"/> is the discovered origin of the current routing (the handler admits it).</summary>
+    internal bool IsDiscoveredHost(string host) =>
+        Current is { IsOriginDiscovered: true } current && string.Equals(current.BackendOrigin.IdnHost, host, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Sends a model call to the routing's origin with its override; adds the residency header when enforced.</summary>
+    internal static void Apply(HttpRequestMessage request, WorkspaceRouting? routing, RoutingNeed need)
+    {
+        if ((need & RoutingNeed.Residency) != 0)
+        {
+            request.Headers.Remove(CodexAuthHeaderNames.Residency);
+            request.Headers.TryAddWithoutValidation(CodexAuthHeaderNames.Residency, "us");
+        }
+
+        if ((need & RoutingNeed.ModelCall) == 0 || routing is null)
+        {
+            return;
+        }
+
+        Uri uri = request.RequestUri!;
+        if (!SameOrigin(uri, routing.BackendOrigin))
+        {
+            request.RequestUri = new Uri(routing.BackendOrigin, uri.PathAndQuery);
+        }
+
+        if (routing.IsConstrained)
+        {
+            request.Headers.Remove(CodexAuthHeaderNames.AccountRoutingOverride);
+            request.Headers.TryAddWithoutValidation(CodexAuthHeaderNames.AccountRoutingOverride, routing.RoutingOverride);
+        }
+    }
+
+    private static Uri DeriveChatGptBaseUrl(Uri providerBaseUrl)
+    {
+        string text = providerBaseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/');
+        return text.EndsWith("/codex", StringComparison.OrdinalIgnoreCase) ? new Uri(text[..^"codex".Length]) : new Uri(text + "/");
+    }
+
+    private static Uri WithTrailingSlash(Uri uri) => uri.AbsoluteUri.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
+
+    private static bool SameOrigin(Uri a, Uri b) =>
+        string.Equals(a.Scheme, b.Scheme, StringComparison.OrdinalIgnoreCase)
+        && string.Equals(a.IdnHost, b.IdnHost, StringComparison.OrdinalIgnoreCase)
+        && a.Port == b.Port;
+
+    private static bool IsTransient(HttpStatusCode status) => status == HttpStatusCode.TooManyRequests || (int)status >= 500;
+
+    private WorkspaceRouting CheckResidency(WorkspaceRouting routing)
+    {
+        if (EnforceResidency == CodexResidency.Us && !routing.IsConstrained)
+        {
+            throw new CodexAuthException(
+                CodexAuthFailureReason.ResidencyNotSatisfied,
+                $"Residency is enforced (enforce_residency = \"us\") but workspace {routing.AccountId} is not residency-constrained (routing override NO_CONSTRAINT); nothing was sent.",
+                "Sign in to a US-resident workspace (`codex login`), or remove enforce_residency from config.toml (or the EnforceResidency option).");
+        }
+
+        return routing;
+    }
+
+    private async ValueTask<WorkspaceRouting?> DiscoverForAsync(AuthHeaders headers, CancellationToken cancellationToken)
+    {
+        WorkspaceRouting routing = await Shared(headers, force: false).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return CheckResidency(routing);
+    }
+
+    private Task<WorkspaceRouting> Shared(AuthHeaders headers, bool force)
+    {
+        string account = headers.AccountId!;
+        lock (_gate)
+        {
+            if (_pending is { IsCompleted: false } pending && string.Equals(_pendingAccount, account, StringComparison.Ordinal))
+            {
+                return pending;
+            }
+
+            if (!force && _current is { } entry && string.Equals(entry.Routing.AccountId, account, StringComparison.Ordinal) && _time.GetUtcNow() < entry.ExpiresAt)
+            {
+                return Task.FromResult(entry.Routing);
+            }
+
+            _pendingAccount = account;
+            _pending = DiscoverCoreAsync(headers);
+            return _pending;
+        }
+    }
+
+    private async Task<WorkspaceRouting> DiscoverCoreAsync(AuthHeaders headers)
+    {
+        await Task.Yield();
+        using Activity? activity = Instrumentation.StartActivity("codex_auth.routing.discover", ActivityKind.Client);
+        activity?.SetTag("codex_auth.account_id", headers.AccountId);
+        try
+        {
+            WorkspaceRouting routing = await AttemptsAsync(headers).ConfigureAwait(false);
+            lock (_gate)
+            {
+                Volatile.Write(ref _current, new Entry(routing, routing.DiscoveredAt + _lifetime));
+            }
+
+            Log.RoutingDiscovered(_logger, routing.AccountId, routing.BackendOrigin.GetLeftPart(UriPartial.Authority), routing.RoutingOverride);
+            activity?.SetTag("codex_auth.routing.origin", routing.BackendOrigin.GetLeftPart(UriPartial.Authority));
+            activity?.SetTag("codex_auth.routing.override", routing.RoutingOverride);
+            activity?.SetTag(CodexAuthTelemetry.OutcomeTag, "success");
+            return routing;
+        }
+        catch (Exception ex)
+        {
+            activity?.SetFailure(ex);
+            if (ex is CodexAuthException failure)
+            {
+                Log.RoutingDiscoveryFailed(_logger, failure.Reason);
+            }
+
+            throw;
+        }
+    }
+
+    private async Task<WorkspaceRouting> AttemptsAsync(AuthHeaders headers)
+    {
+        bool recovered = false;
+        string lastFailure = "no attempt";
+        for (int attempt = 1; attempt <= _maxAttempts; attempt++)
+        {
+            if (attempt > 1)
+            {
+                await Task.Delay(_retryDelay * Math.Pow(2, attempt - 2), _time, _disposed.Token).ConfigureAwait(false);
+            }
+
+            using var timeout = new CancellationTokenSource(_attemptTimeout, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _disposed.Token);
+            try
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, _discoveryUrl);
+                headers.ApplyTo(request.Headers);
+                if (EnforceResidency == CodexResidency.Us)
+                {
+                    request.Headers.TryAddWithoutValidation(CodexAuthHeaderNames.Residency, "us");
+                }
+
+                using HttpResponseMessage response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, linked.Token).ConfigureAwait(false);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    string body = await response.Content.ReadAsStringAsync(linked.Token).ConfigureAwait(false);
+                    return WorkspaceRouting.Parse(body, headers.AccountId!, ChatGptBaseUrl, _time.GetUtcNow());
+                }
+
+                if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+                {
+                    if (!recovered && _provider.SupportsRecovery && await _provider.RecoverAsync(headers, _disposed.Token).ConfigureAwait(false))
+                    {
+                        recovered = true;
+                        headers = await _provider.GetHeadersAsync(_disposed.Token).ConfigureAwait(false);
+                        attempt--;
+                        continue;
+                    }
+
+                    throw new CodexAuthException(
+                        CodexAuthFailureReason.Unauthorized,
+                        $"The server rejected the credential ({headers.Scheme} [{headers.Fingerprint}], account {headers.AccountId}) during workspace routing discovery (HTTP {(int)response.StatusCode}); nothing else was sent.",
+                        "Sign in again (`codex login`), or check that the credential belongs to the workspace you mean.");
+                }
+
+                if (!IsTransient(response.StatusCode))
+                {
+                    throw new CodexAuthException(
+                        CodexAuthFailureReason.RoutingDiscoveryFailed,
+                        $"Workspace routing discovery at {_discoveryUrl.GetLeftPart(UriPartial.Path)} answered HTTP {(int)response.StatusCode}; nothing was sent to the backend.",
+                        WorkspaceRoutingParser.Remediation);
+                }
+
+                lastFailure = "HTTP " + ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (HttpRequestException ex)
+            {
+                lastFailure = ex.HttpRequestError.ToString();
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !_disposed.IsCancellationRequested)
+            {
+                lastFailure = "timeout";
+            }
+
+            Log.RoutingDiscoveryRetry(_logger, attempt, lastFailure);
+        }
+
+        throw new CodexAuthException(
+            CodexAuthFailureReason.RoutingDiscoveryFailed,
+            $"Workspace routing discovery at {_discoveryUrl.GetLeftPart(UriPartial.Path)} failed {_maxAttempts} times (last: {lastFailure}); nothing was sent to the backend.",
+            "Check the network connection to the ChatGPT backend and try again.");
+    }
+
+    private sealed record Entry(WorkspaceRouting Routing, DateTimeOffset ExpiresAt);
+}
