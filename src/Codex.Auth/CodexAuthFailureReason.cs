@@ -63,4 +63,13 @@ public enum CodexAuthFailureReason
 
     /// <summary>Residency is enforced (<c>enforce_residency = "us"</c>) but the account's workspace is not residency-constrained; nothing was sent.</summary>
     ResidencyNotSatisfied,
+
+    /// <summary><c>$CODEX_HOME/config.toml</c> (or an equivalent option or environment variable) has a value that cannot be used. The file has not been modified.</summary>
+    MalformedConfiguration,
+
+    /// <summary>The operating system's keyring is missing, locked or refused the operation.</summary>
+    KeyringUnavailable,
+
+    /// <summary>The credentials are larger than the store accepts (for example the Windows Credential Manager's 2,560-byte limit).</summary>
+    CredentialTooLarge,
 }

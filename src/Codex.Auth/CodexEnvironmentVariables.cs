@@ -32,4 +32,16 @@ public static class CodexEnvironmentVariables
 
     /// <summary>Replaces the base URL of the agent task-registration API.</summary>
     public const string AgentIdentityAuthApiBaseUrl = "CODEX_AGENT_IDENTITY_AUTHAPI_BASE_URL";
+
+    /// <summary>Codex.Auth only: chooses the credential store (<c>file</c>, <c>keyring</c>, <c>auto</c>, <c>ephemeral</c>) over <c>cli_auth_credentials_store</c> in config.toml.</summary>
+    public const string CredentialsStore = "CODEX_AUTH_CREDENTIALS_STORE";
+
+    /// <summary>Codex.Auth only: replaces <c>chatgpt_base_url</c> from config.toml.</summary>
+    public const string ChatGptBaseUrl = "CODEX_AUTH_CHATGPT_BASE_URL";
+
+    /// <summary>Codex.Auth only: replaces <c>forced_login_method</c> (<c>chatgpt</c> or <c>api</c>) from config.toml.</summary>
+    public const string ForcedLoginMethod = "CODEX_AUTH_FORCED_LOGIN_METHOD";
+
+    /// <summary>Codex.Auth only: replaces <c>forced_chatgpt_workspace_id</c> from config.toml.</summary>
+    public const string ForcedChatGptWorkspaceId = "CODEX_AUTH_FORCED_CHATGPT_WORKSPACE_ID";
 }

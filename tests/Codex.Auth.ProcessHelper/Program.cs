@@ -1,13 +1,15 @@
 // Modes:
-//   refresh <codexHome> <tokenUrl> <backendUrl> <requests> <startFile>
+//   refresh <codexHome> <tokenUrl> <backendUrl> <requests> <startFile> [keyring]
 //       waits until <startFile> exists (so all processes start together), then sends <requests> requests through
-//       CodexAuthHandler + ChatGptTokenProvider and prints "status=<codes> fingerprint=<fp>".
+//       CodexAuthHandler + ChatGptTokenProvider and prints "status=<codes> fingerprint=<fp>". With "keyring" the
+//       credentials are in the OS keyring (the Secret Service named by DBUS_SESSION_BUS_ADDRESS), not auth.json.
 //   write-loop <codexHome>
 //       rewrites auth.json forever, alternating two complete documents; the test SIGKILLs it.
 using Codex.Auth;
 using Codex.Auth.ChatGpt;
 using Codex.Auth.Http;
 using Codex.Auth.Storage;
+using Codex.Auth.Storage.Keyring;
 
 switch (args[0])
 {
@@ -18,6 +20,7 @@ switch (args[0])
         var backend = new Uri(args[3]);
         int requests = int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture);
         string startFile = args[5];
+        using KeyringCredentialStore? keyring = args.Length > 6 && args[6] == "keyring" ? new KeyringCredentialStore(home) : null;
         while (!File.Exists(startFile))
         {
             await Task.Delay(5);
@@ -26,6 +29,7 @@ switch (args[0])
         using var provider = new ChatGptTokenProvider(new ChatGptTokenProviderOptions
         {
             CodexHome = home,
+            Store = keyring,
             RefreshTokenUrl = tokenUrl,
             BaseUrl = backend,
             RefreshRetryDelay = TimeSpan.Zero,

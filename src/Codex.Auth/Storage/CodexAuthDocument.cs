@@ -218,6 +218,9 @@ public sealed class CodexAuthDocument
     /// <returns>The JSON text.</returns>
     public string ToJson() => _root.ToJsonString(s_indented);
 
+    /// <summary>Serializes the document on one line, as the Codex CLI writes it into a keyring entry.</summary>
+    internal string ToCompactJson() => _root.ToJsonString();
+
     /// <summary>Gets a value indicating whether this document carries the same credentials as <paramref name="other"/>.</summary>
     /// <param name="other">The other document.</param>
     /// <returns><see langword="true"/> when the mode, API key, tokens and personal access token are equal.</returns>
