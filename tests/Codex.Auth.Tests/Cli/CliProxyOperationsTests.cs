@@ -175,16 +175,17 @@ public sealed class CliProxyOperationsTests : IAsyncLifetime
     {
         _ = SignInOnHost();
         (_, Uri address) = await StartProxyAsync("--forward-host-credentials", "--max-request-body-size", "1024", "--max-request-headers-size", "2048");
-        using var client = new HttpClient { BaseAddress = address };
-
-        using HttpResponseMessage declared = await client.PostAsync("backend-api/codex/responses", new ByteArrayContent(new byte[4096]));
+        // Each refused request on its own connection: the proxy closes a connection whose body it did not read.
+        using var declaredRequest = new HttpRequestMessage(HttpMethod.Post, "backend-api/codex/responses") { Content = new ByteArrayContent(new byte[4096]) };
+        declaredRequest.Headers.ExpectContinue = true; // the 413 comes before the body is sent
+        using HttpResponseMessage declared = await SendOnNewConnectionAsync(address, declaredRequest);
         using var chunked = new HttpRequestMessage(HttpMethod.Post, "backend-api/codex/responses") { Content = new StreamContent(new MemoryStream(new byte[2048])) };
         chunked.Headers.TransferEncodingChunked = true;
-        using HttpResponseMessage streamed = await client.SendAsync(chunked);
+        using HttpResponseMessage streamed = await SendOnNewConnectionAsync(address, chunked);
         using var big = new HttpRequestMessage(HttpMethod.Get, "backend-api/codex/models");
         big.Headers.Add("X-Padding", new string('a', 3000));
-        using HttpResponseMessage headers = await client.SendAsync(big);
-        using HttpResponseMessage small = await client.PostAsync("backend-api/codex/responses", new ByteArrayContent(new byte[512]));
+        using HttpResponseMessage headers = await SendOnNewConnectionAsync(address, big);
+        using HttpResponseMessage small = await SendOnNewConnectionAsync(address, new HttpRequestMessage(HttpMethod.Post, "backend-api/codex/responses") { Content = new ByteArrayContent(new byte[512]) });
 
         await AssertJsonErrorAsync(declared, HttpStatusCode.RequestEntityTooLarge, "codex_auth_proxy_body_too_large");
         await AssertJsonErrorAsync(streamed, HttpStatusCode.RequestEntityTooLarge, "codex_auth_proxy_body_too_large");
@@ -261,6 +262,14 @@ public sealed class CliProxyOperationsTests : IAsyncLifetime
         Assert.False(string.IsNullOrWhiteSpace((string?)body["error"]!["message"]));
     }
 
+    private static async Task<HttpResponseMessage> SendOnNewConnectionAsync(Uri address, HttpRequestMessage request)
+    {
+        using var client = new HttpClient(new SocketsHttpHandler()) { BaseAddress = address };
+        HttpResponseMessage response = await client.SendAsync(request);
+        await response.Content.LoadIntoBufferAsync();
+        return response;
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -282,9 +291,9 @@ public sealed class CliProxyOperationsTests : IAsyncLifetime
             {
                 await socket.ConnectAsync(IPAddress.Loopback, address.Port);
             }
-            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused)
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset)
             {
-                return;
+                return; // refused, or reset by a listener that closed with this connection still in its backlog
             }
 
             Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(20), "The proxy still accepted connections 20 s after SIGTERM.");
