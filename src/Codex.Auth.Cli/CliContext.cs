@@ -32,6 +32,10 @@ internal sealed class CliContext
         IsErrorTerminal = !Console.IsErrorRedirected,
     };
 
+    /// <summary>The factory every command builds providers with: this context's environment and clock.</summary>
+    public CodexProviderFactory CreateProviderFactory() =>
+        new(new CodexProviderContext { Environment = Environment, TimeProvider = Time });
+
     /// <summary>The credential store: <c>$CODEX_HOME/auth.json</c>, or <c>~/.codex/auth.json</c>.</summary>
     public FileCredentialStore CreateStore() => FileCredentialStore.FromEnvironment(Environment);
 
