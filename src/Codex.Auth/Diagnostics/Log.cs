@@ -73,4 +73,7 @@ internal static partial class Log
 
     [LoggerMessage(22, LogLevel.Error, "Workspace routing discovery failed ({FailureReason}); nothing was sent.")]
     public static partial void RoutingDiscoveryFailed(ILogger logger, CodexAuthFailureReason failureReason);
+
+    [LoggerMessage(23, LogLevel.Information, "{DiscoveryUrl} answered 404: this backend has no workspace routing, so model calls stay on chatgpt_base_url.")]
+    public static partial void RoutingNotOffered(ILogger logger, string discoveryUrl);
 }
