@@ -25,6 +25,12 @@ internal static class KestrelUpstream
         WebApplication app = builder.Build();
         app.Run(context =>
         {
+            if (context.Request.Path == "/backend-api/wham/accounts/check")
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound; // routing discovery: no workspace routing
+                return Task.CompletedTask;
+            }
+
             context.Response.ContentType = "application/json";
             context.Response.ContentLength = s_body.Length;
             return context.Response.Body.WriteAsync(s_body).AsTask();

@@ -33,6 +33,9 @@ internal sealed class Nginx : IDisposable
     public static Task<Nginx> StartUpstreamAsync(int workers) => StartAsync(workers, port => $$"""
         server {
             listen 127.0.0.1:{{port}} backlog=4096;
+            location = /backend-api/wham/accounts/check {
+                return 404;
+            }
             location / {
                 default_type application/json;
                 return 200 '{{Body}}';

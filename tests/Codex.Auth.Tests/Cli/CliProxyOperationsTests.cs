@@ -202,7 +202,7 @@ public sealed class CliProxyOperationsTests : IAsyncLifetime
         (_, Uri address) = await StartProxyAsync(["--forward-host-credentials", "--upstream-connect-timeout", "5"], chatGptUpstream: new Uri($"http://127.0.0.1:{closed}/backend-api"));
         using var client = new HttpClient { BaseAddress = address };
 
-        using HttpResponseMessage response = await client.GetAsync("backend-api/codex/models");
+        using HttpResponseMessage response = await client.GetAsync("backend-api/wham/tasks/list"); // not a model call: no routing discovery first
 
         await AssertJsonErrorAsync(response, HttpStatusCode.BadGateway, "codex_auth_proxy_upstream_unreachable");
     }

@@ -13,7 +13,8 @@ namespace Codex.Auth.Tests.Cli;
 /// <summary>
 /// An upstream on 127.0.0.1 for the proxy's operational tests: <c>/backend-api/stream</c> sends one server-sent event, then waits
 /// for <see cref="ReleaseStream"/> before sending the last one; every other path answers 200 with a small JSON body after reading
-/// the request body. Records the paths it saw.
+/// the request body, except routing discovery (<c>/backend-api/wham/accounts/check</c>), which answers 404 (no workspace routing).
+/// Records the paths it saw.
 /// </summary>
 public sealed class StreamingUpstream : IAsyncDisposable
 {
@@ -57,6 +58,12 @@ public sealed class StreamingUpstream : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         _paths.Enqueue(context.Request.Path.Value ?? "/");
+        if (context.Request.Path == "/backend-api/wham/accounts/check")
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound; // no workspace routing: every account unconstrained
+            return;
+        }
+
         if (context.Request.Path == "/backend-api/stream")
         {
             context.Response.ContentType = "text/event-stream";
