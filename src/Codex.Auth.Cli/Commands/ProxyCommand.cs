@@ -42,7 +42,7 @@ internal static class ProxyCommand
             Arity = ArgumentArity.ZeroOrOne,
             HelpName = "(stdin)",
         };
-        Option<bool> verbose = new("--verbose") { Description = "Log every request's headers (credentials redacted to fingerprints) and debug messages to stderr." };
+        Option<bool> verbose = new("--verbose") { Description = "Log every request's headers to stderr: the whole value of every secret-bearing header (Authorization, Cookie, API keys, the agent key) replaced by a fingerprint, Authorization keeping only a known scheme name; paths without query strings." };
         Option<bool> logRequests = new("--log-requests") { Description = "Log one line per request (method, path, route, status, duration) to stderr. Off by default: under load a sidecar writes nothing per request; warnings and errors are always logged." };
         Option<string> logFormat = new("--log-format") { Description = "How stderr logs look: simple (one line each, the default) or json (one JSON object per line, for log shippers).", HelpName = "simple|json", DefaultValueFactory = _ => "simple" };
         logFormat.AcceptOnlyFromAmong("simple", "json");
@@ -139,12 +139,13 @@ internal static class ProxyCommand
             builder.AddFilter("System", LogLevel.Warning);
             builder.AddFilter("Microsoft.AspNetCore.Server.Kestrel", verbose ? LogLevel.Information : LogLevel.Error); // e.g. "HTTP/2 needs TLS" on plain HTTP
 
-            // YARP logs two Information lines per request ("Proxying to", "Received HTTP/1.1 response"): only with --verbose.
-            builder.AddFilter("Yarp", verbose ? LogLevel.Information : LogLevel.Warning);
-
-            // Hosting's request-start/finish messages are only ever wanted with --verbose. While this category is enabled at any
-            // level, ASP.NET Core creates an Activity and a logging scope for every request, so switch it off entirely.
-            builder.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", verbose ? LogLevel.Information : LogLevel.None);
+            // Hosting ("Request starting … ?query") and YARP ("Proxying to …?query") log whole URLs, query strings included (an
+            // authorization code, a state): even with --verbose only the proxy's own lines, which log paths without queries.
+            // YARP's two lines per request are off too. While Hosting's category is enabled at any level ASP.NET Core creates an
+            // Activity and a logging scope for every request, so without --verbose it is switched off entirely.
+            builder.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", verbose ? LogLevel.Warning : LogLevel.None);
+            builder.AddFilter("Microsoft.AspNetCore.Routing", LogLevel.Warning);
+            builder.AddFilter("Yarp", LogLevel.Warning);
             if (json)
             {
                 builder.AddJsonConsole(o =>
