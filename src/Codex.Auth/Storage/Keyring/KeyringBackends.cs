@@ -5,6 +5,16 @@ internal static class KeyringBackends
 {
     public static IKeyringBackend ForCurrentPlatform()
     {
+        if (OperatingSystem.IsWindows())
+        {
+            return new WindowsCredentialManager();
+        }
+
+        if (OperatingSystem.IsMacOS())
+        {
+            return new MacKeychain();
+        }
+
         if (OperatingSystem.IsLinux() || OperatingSystem.IsFreeBSD())
         {
             return new SecretServiceKeyring();

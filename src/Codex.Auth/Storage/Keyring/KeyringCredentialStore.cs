@@ -172,6 +172,7 @@ public sealed class KeyringCredentialStore : ICodexCredentialStore, IDisposable
         private IDisposable? _subscription;
         private ITimer? _timer;
         private byte[]? _lastHash;
+        private Task _lastPoll = Task.CompletedTask;
         private int _polling;
         private bool _disposed;
 
@@ -208,7 +209,7 @@ public sealed class KeyringCredentialStore : ICodexCredentialStore, IDisposable
         {
             try
             {
-                IDisposable? subscription = await store._backend.TrySubscribeAsync(store.Account, Changed, StartPolling, _stop.Token).ConfigureAwait(false);
+                IDisposable? subscription = await store._backend.TrySubscribeAsync(store.Account, Changed, SubscriptionLost, _stop.Token).ConfigureAwait(false);
                 if (subscription is not null)
                 {
                     lock (_gate)
@@ -230,7 +231,14 @@ public sealed class KeyringCredentialStore : ICodexCredentialStore, IDisposable
                 StorageLog.KeyringWatchFailed(store._logger, store._backend.Name, ex.GetType().Name);
             }
 
-            StartPolling();
+            await StartPollingAsync().ConfigureAwait(false);
+        }
+
+        private void SubscriptionLost()
+        {
+            // The change that ended the subscription may itself have been missed.
+            Changed();
+            _ = StartPollingAsync();
         }
 
         private void Changed()
@@ -241,7 +249,8 @@ public sealed class KeyringCredentialStore : ICodexCredentialStore, IDisposable
             }
         }
 
-        private void StartPolling()
+        /// <summary>Reads the entry once for a baseline, then every <see cref="PollInterval"/>.</summary>
+        private async Task StartPollingAsync()
         {
             lock (_gate)
             {
@@ -254,13 +263,13 @@ public sealed class KeyringCredentialStore : ICodexCredentialStore, IDisposable
             }
 
             StorageLog.KeyringWatchPolling(store._logger, store._backend.Name, PollInterval);
-
-            // The change that ended a subscription may itself have been missed.
-            Changed();
-            _ = PollAsync();
+            await PollAsync().ConfigureAwait(false);
         }
 
-        private void Poll() => _ = PollAsync();
+        /// <summary>Gets the most recent timer-driven read (tests wait on it).</summary>
+        public Task LastPoll => Volatile.Read(ref _lastPoll);
+
+        private void Poll() => Volatile.Write(ref _lastPoll, PollAsync());
 
         private async Task PollAsync()
         {
