@@ -32,18 +32,20 @@ public sealed class KeyringCredentialStore : ICodexCredentialStore, IDisposable
     private readonly FileCredentialStore _files;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly bool _ownsBackend;
 
     /// <summary>Creates a store for the keyring entry of <paramref name="codexHome"/>, on this platform's keyring.</summary>
     /// <param name="codexHome">The Codex home directory; its canonical path names the entry. It need not exist until the first save.</param>
     /// <param name="timeProvider">The clock for the change poll; defaults to <see cref="TimeProvider.System"/>.</param>
     /// <param name="logger">Receives watch diagnostics (no secrets).</param>
     public KeyringCredentialStore(string codexHome, TimeProvider? timeProvider = null, ILogger<KeyringCredentialStore>? logger = null)
-        : this(codexHome, KeyringBackends.ForCurrentPlatform(), timeProvider, logger)
+        : this(codexHome, KeyringBackends.Shared, timeProvider, logger, ownsBackend: false)
     {
     }
 
-    internal KeyringCredentialStore(string codexHome, IKeyringBackend backend, TimeProvider? timeProvider, ILogger? logger)
+    internal KeyringCredentialStore(string codexHome, IKeyringBackend backend, TimeProvider? timeProvider, ILogger? logger, bool ownsBackend = true)
     {
+        _ownsBackend = ownsBackend;
         ArgumentException.ThrowIfNullOrEmpty(codexHome);
         _backend = backend;
         _files = new FileCredentialStore(codexHome);
@@ -120,8 +122,14 @@ public sealed class KeyringCredentialStore : ICodexCredentialStore, IDisposable
         return watch;
     }
 
-    /// <inheritdoc />
-    public void Dispose() => _backend.Dispose();
+    /// <summary>Releases a keyring client this store owns; the process-wide one (used by the public constructor) stays open.</summary>
+    public void Dispose()
+    {
+        if (_ownsBackend)
+        {
+            _backend.Dispose();
+        }
+    }
 
     /// <inheritdoc />
     public override string ToString() => $"KeyringCredentialStore {_backend.Name} '{Service}' / '{Account}'";
