@@ -24,7 +24,7 @@ internal static class StatusCommand
 
     private static async Task<int> RunAsync(CliContext context, bool json, CancellationToken cancellationToken)
     {
-        FileCredentialStore store = context.CreateStore();
+        ICodexCredentialStore store = context.CreateStore();
         using var signIn = new CodexSignIn(store, context.CreateSignInOptions(null));
         SignInStatus? status = await signIn.GetStatusAsync(cancellationToken).ConfigureAwait(false);
 
@@ -40,19 +40,20 @@ internal static class StatusCommand
         }
 
         DateTimeOffset now = context.Time.GetUtcNow();
+        string where = CodexCredentialStores.Describe(store); // after the read: auto says which store it used
         bool signedIn = status is not null || environment is not null;
         if (json)
         {
-            await context.Out.WriteLineAsync(ToJson(status, environment, store.FilePath, now)).ConfigureAwait(false);
+            await context.Out.WriteLineAsync(ToJson(status, environment, where, now)).ConfigureAwait(false);
         }
         else
         {
-            await WriteTextAsync(context.Out, status, environment, store.FilePath, now).ConfigureAwait(false);
+            await WriteTextAsync(context.Out, status, environment, where, now).ConfigureAwait(false);
         }
 
         if (!signedIn)
         {
-            await context.Error.WriteLineAsync($"codex-auth: not signed in (no {store.FilePath}, no {CodexEnvironmentVariables.CodexApiKey}, no {CodexEnvironmentVariables.CodexAccessToken}). Run `codex login`, `codex login --device-auth` or `codex login --with-api-key` (or codex-auth login).").ConfigureAwait(false);
+            await context.Error.WriteLineAsync($"codex-auth: not signed in (nothing in {where}, no {CodexEnvironmentVariables.CodexApiKey}, no {CodexEnvironmentVariables.CodexAccessToken}). Run `codex login`, `codex login --device-auth` or `codex login --with-api-key` (or codex-auth login).").ConfigureAwait(false);
             return CliExitCodes.Failure;
         }
 
@@ -170,7 +171,7 @@ internal static class StatusCommand
             await Line(o, "Last refresh", status.LastRefresh is { } lr ? CodexAuthDocument.FormatTimestamp(lr) : "never").ConfigureAwait(false);
         }
 
-        await Line(o, "Stored in", status.Location).ConfigureAwait(false);
+        await Line(o, "Stored in", storePath).ConfigureAwait(false);
     }
 
     private static Task Line(TextWriter o, string label, string? value) =>
