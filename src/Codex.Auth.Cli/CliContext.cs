@@ -35,6 +35,10 @@ internal sealed class CliContext
         IsErrorTerminal = !Console.IsErrorRedirected,
     };
 
+    /// <summary>The factory every command builds providers with: this context's environment and clock.</summary>
+    public CodexProviderFactory CreateProviderFactory() =>
+        new(new CodexProviderContext { Environment = Environment, TimeProvider = Time });
+
     /// <summary>Gets the resolved configuration: the environment, then <c>$CODEX_HOME/config.toml</c>, then the defaults.</summary>
     /// <exception cref="CodexAuthException">config.toml or a <c>CODEX_AUTH_*</c> variable cannot be used, or CODEX_HOME is invalid.</exception>
     public CodexConfiguration Configuration => _configuration ??= CodexConfiguration.Resolve(null, Environment);

@@ -72,4 +72,14 @@ public enum CodexAuthFailureReason
 
     /// <summary>The credentials are larger than the store accepts (for example the Windows Credential Manager's 2,560-byte limit).</summary>
     CredentialTooLarge,
+
+    /// <summary>
+    /// An endpoint URL or override (for example <c>CODEX_REFRESH_TOKEN_URL_OVERRIDE</c>) is malformed: not an absolute
+    /// http(s) URL, or it carries a user name or password. Plain HTTP to a host that is not loopback is
+    /// <see cref="InsecureTransport"/>.
+    /// </summary>
+    InvalidEndpoint,
+
+    /// <summary>Looking up whom a personal access token belongs to (<c>whoami</c>) failed for a reason that may be temporary.</summary>
+    AccountLookupFailed,
 }

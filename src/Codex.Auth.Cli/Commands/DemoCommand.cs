@@ -53,17 +53,19 @@ internal static class DemoCommand
 
             // The provider gets its own clock so the demo can jump past the token's expiry.
             var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-            using var provider = new ChatGptTokenProvider(
+            var factory = new CodexProviderFactory(new CodexProviderContext
+            {
+                TimeProvider = clock,
+                Environment = CodexEnvironment.FromValues(new Dictionary<string, string?>()),
+            });
+            using var provider = factory.CreateChatGpt(
                 new ChatGptTokenProviderOptions
                 {
                     Store = store,
                     RefreshTokenUrl = server.TokenEndpoint,
                     BaseUrl = server.CodexBaseUrl,
                     RefreshRetryDelay = TimeSpan.Zero,
-                },
-                clock,
-                httpClient: null,
-                CodexEnvironment.FromValues(new Dictionary<string, string?>()));
+                });
             using var http = new HttpClient(new CodexAuthHandler(provider) { InnerHandler = new SocketsHttpHandler() })
             {
                 BaseAddress = new Uri(server.CodexBaseUrl.AbsoluteUri + "/"),

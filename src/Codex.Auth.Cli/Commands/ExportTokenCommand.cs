@@ -50,11 +50,8 @@ internal static class ExportTokenCommand
                 "Sign in with ChatGPT on this host (`codex login --device-auth`), or use `codex-auth proxy --forward-host-credentials`.");
         }
 
-        using var provider = new ChatGptTokenProvider(
-            new ChatGptTokenProviderOptions { Store = store, WatchStore = false, BaseUrl = context.Configuration.ChatGptCodexBaseUrl },
-            context.Time,
-            httpClient: null,
-            context.Environment);
+        using var provider = context.CreateProviderFactory().CreateChatGpt(
+            new ChatGptTokenProviderOptions { Store = store, WatchStore = false, BaseUrl = context.Configuration.ChatGptCodexBaseUrl });
         ExportedAccessToken token = await provider.ExportAccessTokenAsync(cancellationToken).ConfigureAwait(false);
         if (token.RefreshError is { } refreshError)
         {

@@ -28,10 +28,13 @@ internal sealed class HostCredentials : IDisposable
     /// <summary>Gets the credential, or null before start (or in transparent mode).</summary>
     public ResolvedCredential? Credential => Volatile.Read(ref _credential);
 
-    /// <summary>Whether the credential may be sent to <paramref name="cluster"/>: ChatGPT kinds to the ChatGPT backend, API keys to /v1.</summary>
+    /// <summary>
+    /// Whether the credential may be sent to <paramref name="cluster"/>: ChatGPT sign-ins, agent identities and personal
+    /// access tokens (PROTOCOL §2, §6) to the ChatGPT backend, API keys to /v1.
+    /// </summary>
     public static bool Fits(CodexCredentialSource kind, string cluster) => cluster switch
     {
-        ProxyRoutes.ChatGptCluster => kind is CodexCredentialSource.ChatGpt or CodexCredentialSource.AgentIdentity,
+        ProxyRoutes.ChatGptCluster => kind is CodexCredentialSource.ChatGpt or CodexCredentialSource.AgentIdentity or CodexCredentialSource.PersonalAccessToken,
         ProxyRoutes.OpenAICluster => kind is CodexCredentialSource.ApiKey,
         _ => false,
     };
@@ -103,30 +106,24 @@ internal sealed class HostCredentials : IDisposable
 
     private ResolvedCredential Resolve()
     {
-        CodexEnvironment environment = _options.Environment ?? CodexEnvironment.Process;
-        var resolver = new CodexCredentialResolver(environment, _options.Clock, _loggers);
-        ResolvedCredential resolved = resolver.Resolve(new CodexCredentialResolverOptions { CodexHome = _options.CodexHome });
-        if (resolved.Provider is not ChatGptTokenProvider original)
+        var factory = new CodexProviderFactory(new CodexProviderContext
         {
-            return resolved;
-        }
+            Environment = _options.Environment ?? CodexEnvironment.Process,
+            TimeProvider = _options.Clock,
+            LoggerFactory = _loggers,
+        });
 
-        // Re-create the provider so that the host's refreshes go to the configured auth upstream,
-        // never to a CODEX_REFRESH_TOKEN_URL_OVERRIDE that may point at this very proxy.
-        string home = Path.GetDirectoryName(original.Store.Location) ?? throw new InvalidOperationException("The credential store has no directory.");
-        original.Dispose();
-        var provider = new ChatGptTokenProvider(
-            new ChatGptTokenProviderOptions
+        // The host's refreshes go to the configured auth upstream, never to a CODEX_REFRESH_TOKEN_URL_OVERRIDE
+        // that may point at this very proxy.
+        return factory.Resolve(new CodexCredentialResolverOptions
+        {
+            CodexHome = _options.CodexHome,
+            ChatGpt = new ChatGptTokenProviderOptions
             {
-                CodexHome = home,
                 RefreshTokenUrl = Upstreams.Append(_options.AuthUpstream, "oauth/token"),
                 BaseUrl = Upstreams.Append(_options.ChatGptUpstream, "codex"),
             },
-            _options.Clock,
-            httpClient: null,
-            environment,
-            _loggers.CreateLogger<ChatGptTokenProvider>());
-        return new ResolvedCredential(provider, resolved.Kind, resolved.Source);
+        });
     }
 
     private async Task CheckAsync(ResolvedCredential credential, CancellationToken cancellationToken)

@@ -59,26 +59,4 @@ public static class AgentIdentityEndpoints
         string text = baseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/');
         return new Uri(text + "/" + relative);
     }
-
-    internal static Uri? FromEnvironment(CodexEnvironment environment, string name)
-    {
-        string? value = environment.GetNonBlank(name);
-        if (value is null)
-        {
-            return null;
-        }
-
-        if (!Uri.TryCreate(value, UriKind.Absolute, out Uri? uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
-        {
-            throw new CodexAuthException(
-                CodexAuthFailureReason.InvalidAgentIdentity,
-                $"{name} is not an absolute http(s) URL.",
-                $"Fix or unset {name}.");
-        }
-
-        return uri;
-    }
-
-    internal static bool IsSecureOrLoopback(Uri uri) =>
-        uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback);
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Codex.Auth.Backchannel;
 using Codex.Auth.Internal;
 
 namespace Codex.Auth.AgentIdentity;
@@ -16,18 +17,25 @@ internal sealed class AgentIdentityJwtVerifier
     /// <summary>How long after an unknown-<c>kid</c> refetch further unknown kids are answered from the cache.</summary>
     public static readonly TimeSpan MinimumRefetchInterval = TimeSpan.FromMinutes(1);
 
-    private readonly HttpClient _http;
+    private readonly BackchannelClient _backchannel;
+    private readonly BackchannelCall _call;
     private readonly Uri _jwksUrl;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _fetchLock = new(1, 1);
     private Jwks? _jwks;
     private DateTimeOffset? _lastRefetchAt;
 
-    public AgentIdentityJwtVerifier(HttpClient http, Uri jwksUrl, TimeProvider time)
+    public AgentIdentityJwtVerifier(BackchannelClient backchannel, Uri jwksUrl, TimeProvider time)
     {
-        _http = http;
+        _backchannel = backchannel;
         _jwksUrl = jwksUrl;
         _time = time;
+        _call = new BackchannelCall(
+            "Fetching the agent-identity JWKS",
+            jwksUrl,
+            CodexAuthFailureReason.InvalidAgentIdentity,
+            "Check network access to the JWKS (or CODEX_AGENT_IDENTITY_JWKS_BASE_URL) and try again.",
+            "The agent identity could not be verified.");
     }
 
     /// <summary>Gets the number of JWKS documents fetched so far (for diagnostics and tests).</summary>
@@ -186,23 +194,14 @@ internal sealed class AgentIdentityJwtVerifier
     {
         FetchCount++;
         byte[] body;
-        try
+        using (HttpResponseMessage response = await _backchannel.SendAsync(_call, static url => new HttpRequestMessage(HttpMethod.Get, url), _jwksUrl, cancellationToken).ConfigureAwait(false))
         {
-            using HttpResponseMessage response = await _http.GetAsync(_jwksUrl, cancellationToken).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
-                throw JwksFailed($"it answered HTTP {(int)response.StatusCode}", null);
+                throw BackchannelErrors.Status(_call, response.StatusCode, null, 1);
             }
 
-            body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (HttpRequestException ex)
-        {
-            throw JwksFailed("it could not be reached", ex);
-        }
-        catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw JwksFailed("the request timed out", ex);
+            body = await BackchannelClient.ReadBodyAsync(_call, response, cancellationToken).ConfigureAwait(false);
         }
 
         var keys = new Dictionary<string, RSAParameters>(StringComparer.Ordinal);

@@ -1,10 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Codex.Auth.Backchannel;
 using Codex.Auth.Diagnostics;
 using Codex.Auth.Internal;
 using Codex.Auth.Storage;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Codex.Auth.AgentIdentity;
 
@@ -45,8 +45,6 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
     private readonly AgentIdentityProviderOptions _options;
     private readonly CodexEnvironment _environment;
     private readonly TimeProvider _time;
-    private readonly HttpClient _http;
-    private readonly bool _ownsHttpClient;
     private readonly AgentIdentityJwtVerifier _verifier;
     private readonly AgentTaskRegistrar _registrar;
     private readonly ILogger _logger;
@@ -62,9 +60,37 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
 
     /// <summary>Creates a provider.</summary>
     /// <param name="options">Where to find the identity and which services to use.</param>
+    /// <param name="context">The clock (assertions, expiry, retry delays), environment, loggers and back-channel clients (JWKS, task registration).</param>
+    /// <exception cref="CodexAuthException">An endpoint (option or environment override) is malformed or not HTTPS/loopback.</exception>
+    public AgentIdentityProvider(AgentIdentityProviderOptions options, CodexProviderContext context)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(context);
+        _logger = context.CreateLogger<AgentIdentityProvider>();
+        _options = options;
+        _environment = context.Environment;
+        _time = context.TimeProvider;
+        _coarseClock = ReferenceEquals(_time, TimeProvider.System);
+        _initialization = new SharedInitialization<State>(InitializeCoreAsync);
+        BaseUrl = options.BaseUrl ?? CodexEndpoints.ChatGptCodexBaseUrl;
+
+        Uri jwksBase = (options.JwksBaseUrl is { } jwks ? BackchannelEndpoints.Require(jwks, "AgentIdentityProviderOptions.JwksBaseUrl") : null)
+            ?? BackchannelEndpoints.FromEnvironment(_environment, CodexEnvironmentVariables.AgentIdentityJwksBaseUrl)
+            ?? AgentIdentityEndpoints.DefaultJwksBaseUrl;
+        AuthApiBaseUrl = (options.AuthApiBaseUrl is { } authApi ? BackchannelEndpoints.Require(authApi, "AgentIdentityProviderOptions.AuthApiBaseUrl") : null)
+            ?? BackchannelEndpoints.FromEnvironment(_environment, CodexEnvironmentVariables.AgentIdentityAuthApiBaseUrl)
+            ?? AgentIdentityEndpoints.DefaultAuthApiBaseUrl;
+        JwksUrl = AgentIdentityEndpoints.JwksUrl(jwksBase);
+        BackchannelClient backchannel = context.CreateBackchannel(new BackchannelPolicy(AgentTaskRegistrar.MaxAttempts - 1, options.RegistrationRetryDelay, options.RegistrationAttemptTimeout));
+        _verifier = new AgentIdentityJwtVerifier(backchannel, JwksUrl, _time);
+        _registrar = new AgentTaskRegistrar(backchannel, AuthApiBaseUrl, _time);
+    }
+
+    /// <summary>Creates a provider from individual services (see <see cref="AgentIdentityProvider(AgentIdentityProviderOptions, CodexProviderContext)"/>).</summary>
+    /// <param name="options">Where to find the identity and which services to use.</param>
     /// <param name="httpClient">
     /// The client for the provider's own calls (JWKS, task registration); not disposed by the provider.
-    /// <see langword="null"/> creates one that the provider owns. It must not carry a <see cref="Http.CodexAuthHandler"/>.
+    /// <see langword="null"/> uses <see cref="CodexBackchannel.DefaultHttpClientFactory"/>. It must not carry a <see cref="Http.CodexAuthHandler"/>.
     /// </param>
     /// <param name="timeProvider">The clock for assertions, expiry and retry delays; defaults to <see cref="TimeProvider.System"/>.</param>
     /// <param name="environment">The environment to read; defaults to the process environment.</param>
@@ -76,27 +102,8 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
         TimeProvider? timeProvider = null,
         CodexEnvironment? environment = null,
         ILogger<AgentIdentityProvider>? logger = null)
+        : this(options, CodexProviderContext.From(timeProvider, httpClient, environment, logger))
     {
-        ArgumentNullException.ThrowIfNull(options);
-        _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _options = options;
-        _environment = environment ?? CodexEnvironment.Process;
-        _time = timeProvider ?? TimeProvider.System;
-        _coarseClock = ReferenceEquals(_time, TimeProvider.System);
-        _ownsHttpClient = httpClient is null;
-        _initialization = new SharedInitialization<State>(InitializeCoreAsync);
-        _http = httpClient ?? new HttpClient();
-        BaseUrl = options.BaseUrl ?? CodexEndpoints.ChatGptCodexBaseUrl;
-
-        Uri jwksBase = options.JwksBaseUrl
-            ?? AgentIdentityEndpoints.FromEnvironment(_environment, CodexEnvironmentVariables.AgentIdentityJwksBaseUrl)
-            ?? AgentIdentityEndpoints.DefaultJwksBaseUrl;
-        AuthApiBaseUrl = options.AuthApiBaseUrl
-            ?? AgentIdentityEndpoints.FromEnvironment(_environment, CodexEnvironmentVariables.AgentIdentityAuthApiBaseUrl)
-            ?? AgentIdentityEndpoints.DefaultAuthApiBaseUrl;
-        JwksUrl = AgentIdentityEndpoints.JwksUrl(jwksBase);
-        _verifier = new AgentIdentityJwtVerifier(_http, JwksUrl, _time);
-        _registrar = new AgentTaskRegistrar(_http, AuthApiBaseUrl, _time, options.RegistrationRetryDelay, options.RegistrationAttemptTimeout);
     }
 
     /// <inheritdoc />
@@ -174,13 +181,9 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
         return state.Info;
     }
 
-    /// <summary>Disposes the HTTP client when the provider created it.</summary>
+    /// <summary>Releases nothing today (back-channel clients are pooled by their factory); kept so that callers dispose providers uniformly.</summary>
     public void Dispose()
     {
-        if (_ownsHttpClient)
-        {
-            _http.Dispose();
-        }
     }
 
     /// <summary>Describes the provider without secrets.</summary>

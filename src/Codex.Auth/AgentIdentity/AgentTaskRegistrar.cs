@@ -1,15 +1,12 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Codex.Auth.Backchannel;
 using Codex.Auth.Diagnostics;
 using Codex.Auth.Internal;
-using Polly;
-using Polly.Retry;
-using Polly.Timeout;
 
 namespace Codex.Auth.AgentIdentity;
 
@@ -22,27 +19,15 @@ internal sealed class AgentTaskRegistrar
     /// <summary>The most attempts made for one registration.</summary>
     public const int MaxAttempts = 3;
 
-    private readonly HttpClient _http;
+    private readonly BackchannelClient _backchannel;
     private readonly Uri _authApiBaseUrl;
     private readonly TimeProvider _time;
-    private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
 
-    public AgentTaskRegistrar(HttpClient http, Uri authApiBaseUrl, TimeProvider time, TimeSpan retryDelay, TimeSpan attemptTimeout)
+    public AgentTaskRegistrar(BackchannelClient backchannel, Uri authApiBaseUrl, TimeProvider time)
     {
-        _http = http;
+        _backchannel = backchannel;
         _authApiBaseUrl = authApiBaseUrl;
         _time = time;
-        _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time }
-            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
-            {
-                MaxRetryAttempts = MaxAttempts - 1,
-                Delay = retryDelay,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = false,
-                ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome, args.Context.CancellationToken)),
-            })
-            .AddTimeout(attemptTimeout)
-            .Build();
     }
 
     /// <summary>Registers a task for <paramref name="credential"/> and returns its id.</summary>
@@ -69,41 +54,34 @@ internal sealed class AgentTaskRegistrar
     private async Task<string> RegisterCoreAsync(AgentIdentityCredential credential, CancellationToken cancellationToken)
     {
         Uri url = AgentIdentityEndpoints.TaskRegistrationUrl(_authApiBaseUrl, credential.RuntimeId);
-        int attempts = 0;
-        HttpResponseMessage response;
-        try
-        {
-            response = await _pipeline.ExecuteAsync(
-                async token =>
-                {
-                    attempts++;
-                    string timestamp = AgentAssertion.FormatTimestamp(_time.GetUtcNow());
-                    using var request = new HttpRequestMessage(HttpMethod.Post, url)
-                    {
-                        Content = new ByteArrayContent(AgentAssertion.BuildRegistrationBody(credential.Key, credential.RuntimeId, timestamp)),
-                    };
-                    request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                    request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-                    return await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, token).ConfigureAwait(false);
-                },
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            throw Failed(credential, $"the registration endpoint could not be reached after {attempts} attempt(s)", ex);
-        }
-
-        using (response)
-        {
-            if (!response.IsSuccessStatusCode)
+        var call = new BackchannelCall(
+            $"Registering a task for agent {credential.RuntimeId}",
+            url,
+            CodexAuthFailureReason.TaskRegistrationFailed,
+            "Check network access to the accounts API (or CODEX_AGENT_IDENTITY_AUTHAPI_BASE_URL) and that the agent identity is still valid, then try again.");
+        using HttpResponseMessage response = await _backchannel.SendAsync(
+            call,
+            static state =>
             {
-                string after = IsTransientStatus(response.StatusCode) ? $" after {attempts} attempt(s)" : string.Empty;
-                throw Failed(credential, $"the server answered HTTP {(int)response.StatusCode}{after}", null);
-            }
-
-            byte[] body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-            return ReadTaskId(credential, body);
+                // A fresh timestamp per attempt: the signature covers it.
+                string timestamp = AgentAssertion.FormatTimestamp(state.Time.GetUtcNow());
+                var request = new HttpRequestMessage(HttpMethod.Post, state.Url)
+                {
+                    Content = new ByteArrayContent(AgentAssertion.BuildRegistrationBody(state.Credential.Key, state.Credential.RuntimeId, timestamp)),
+                };
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+                return request;
+            },
+            (Url: url, Credential: credential, Time: _time),
+            cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw BackchannelErrors.Status(call, response.StatusCode, null, 1);
         }
+
+        byte[] body = await BackchannelClient.ReadBodyAsync(call, response, cancellationToken).ConfigureAwait(false);
+        return ReadTaskId(credential, body);
     }
 
     private static string ReadTaskId(AgentIdentityCredential credential, byte[] body)
@@ -133,18 +111,6 @@ internal sealed class AgentTaskRegistrar
         return taskId;
     }
 
-
-    private static bool IsTransient(Outcome<HttpResponseMessage> outcome, CancellationToken callerToken) =>
-        outcome.Exception switch
-        {
-            null => outcome.Result is { } r && IsTransientStatus(r.StatusCode),
-            HttpRequestException or TimeoutRejectedException => true,
-            OperationCanceledException => !callerToken.IsCancellationRequested, // HttpClient.Timeout
-            _ => false,
-        };
-
-    private static bool IsTransientStatus(HttpStatusCode status) =>
-        status == HttpStatusCode.TooManyRequests || (int)status >= 500;
 
     private static CodexAuthException Failed(AgentIdentityCredential credential, string what, Exception? inner) =>
         new(

@@ -21,13 +21,22 @@ public sealed class ApiKeyProvider : IAuthProvider
 
     /// <summary>Creates a provider.</summary>
     /// <param name="options">Where to look for the key.</param>
-    /// <param name="environment">The environment to read; defaults to the process environment.</param>
-    public ApiKeyProvider(ApiKeyProviderOptions options, CodexEnvironment? environment = null)
+    /// <param name="context">The environment to read (<c>CODEX_API_KEY</c>, <c>OPENAI_API_KEY</c>, <c>CODEX_HOME</c>).</param>
+    public ApiKeyProvider(ApiKeyProviderOptions options, CodexProviderContext context)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(context);
         _options = options;
-        _environment = environment ?? CodexEnvironment.Process;
+        _environment = context.Environment;
         BaseUrl = options.BaseUrl ?? CodexEndpoints.OpenAIApiBaseUrl;
+    }
+
+    /// <summary>Creates a provider.</summary>
+    /// <param name="options">Where to look for the key.</param>
+    /// <param name="environment">The environment to read; defaults to the process environment.</param>
+    public ApiKeyProvider(ApiKeyProviderOptions options, CodexEnvironment? environment = null)
+        : this(options, environment is null ? CodexProviderContext.Default : new CodexProviderContext { Environment = environment })
+    {
     }
 
     /// <summary>Creates a provider for an explicit key.</summary>

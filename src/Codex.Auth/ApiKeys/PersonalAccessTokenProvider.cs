@@ -3,11 +3,11 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Codex.Auth.AgentIdentity;
+using Codex.Auth.Backchannel;
 using Codex.Auth.Diagnostics;
 using Codex.Auth.Internal;
 using Codex.Auth.Storage;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Codex.Auth.ApiKeys;
 
@@ -40,29 +40,43 @@ public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
 
     private readonly PersonalAccessTokenProviderOptions _options;
     private readonly CodexEnvironment _environment;
-    private readonly HttpClient _http;
-    private readonly bool _ownsHttpClient;
+    private readonly BackchannelClient _backchannel;
+    private readonly BackchannelCall _whoAmI;
     private readonly ILogger _logger;
     private State? _state;
     private readonly SharedInitialization<State> _initialization;
 
     /// <summary>Creates a provider.</summary>
     /// <param name="options">Where to find the token.</param>
-    /// <param name="httpClient">The client for <c>whoami</c>; not disposed by the provider. <see langword="null"/> creates one the provider owns.</param>
+    /// <param name="context">The environment, loggers and back-channel clients (for <c>whoami</c>).</param>
+    /// <exception cref="CodexAuthException">The accounts API base URL is malformed or not HTTPS/loopback.</exception>
+    public PersonalAccessTokenProvider(PersonalAccessTokenProviderOptions options, CodexProviderContext context)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(options.AuthApiBaseUrl);
+        _logger = context.CreateLogger<PersonalAccessTokenProvider>();
+        _options = options;
+        _environment = context.Environment;
+        _initialization = new SharedInitialization<State>(InitializeCoreAsync);
+        BaseUrl = options.BaseUrl ?? CodexEndpoints.ChatGptCodexBaseUrl;
+        WhoAmIUrl = AgentIdentityEndpoints.WhoAmIUrl(BackchannelEndpoints.Require(options.AuthApiBaseUrl, "PersonalAccessTokenProviderOptions.AuthApiBaseUrl"));
+        _backchannel = context.CreateBackchannel(BackchannelPolicy.Default);
+        _whoAmI = new BackchannelCall(
+            "Looking up the personal access token's account",
+            WhoAmIUrl,
+            CodexAuthFailureReason.AccountLookupFailed,
+            "Check network access to the accounts API and try again.");
+    }
+
+    /// <summary>Creates a provider from individual services (see <see cref="PersonalAccessTokenProvider(PersonalAccessTokenProviderOptions, CodexProviderContext)"/>).</summary>
+    /// <param name="options">Where to find the token.</param>
+    /// <param name="httpClient">The client for <c>whoami</c>; not disposed by the provider. <see langword="null"/> uses <see cref="CodexBackchannel.DefaultHttpClientFactory"/>.</param>
     /// <param name="environment">The environment to read; defaults to the process environment.</param>
     /// <param name="logger">A logger; nothing it receives contains a secret.</param>
     public PersonalAccessTokenProvider(PersonalAccessTokenProviderOptions options, HttpClient? httpClient = null, CodexEnvironment? environment = null, ILogger<PersonalAccessTokenProvider>? logger = null)
+        : this(options, CodexProviderContext.From(null, httpClient, environment, logger))
     {
-        ArgumentNullException.ThrowIfNull(options);
-        _logger = (ILogger?)logger ?? NullLogger.Instance;
-        ArgumentNullException.ThrowIfNull(options.AuthApiBaseUrl);
-        _options = options;
-        _environment = environment ?? CodexEnvironment.Process;
-        _ownsHttpClient = httpClient is null;
-        _initialization = new SharedInitialization<State>(InitializeCoreAsync);
-        _http = httpClient ?? new HttpClient();
-        BaseUrl = options.BaseUrl ?? CodexEndpoints.ChatGptCodexBaseUrl;
-        WhoAmIUrl = AgentIdentityEndpoints.WhoAmIUrl(options.AuthApiBaseUrl);
     }
 
     /// <summary>Creates a provider for an explicit token (no environment, no store).</summary>
@@ -117,13 +131,9 @@ public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
         return state.Info;
     }
 
-    /// <summary>Disposes the HTTP client when the provider created it.</summary>
+    /// <summary>Releases nothing today (back-channel clients are pooled by their factory); kept so that callers dispose providers uniformly.</summary>
     public void Dispose()
     {
-        if (_ownsHttpClient)
-        {
-            _http.Dispose();
-        }
     }
 
     /// <summary>Describes the provider without secrets.</summary>
@@ -206,22 +216,20 @@ public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
                 NewTokenRemediation);
         }
 
-        if (!AgentIdentityEndpoints.IsSecureOrLoopback(WhoAmIUrl))
-        {
-            throw new CodexAuthException(
-                CodexAuthFailureReason.InsecureTransport,
-                $"The personal access token was not sent: {WhoAmIUrl.GetLeftPart(UriPartial.Authority)} is neither HTTPS nor loopback.",
-                "Use an https:// accounts API base URL.");
-        }
-
         string fingerprint = Fingerprints.Of(token);
         byte[] body;
-        try
+        using (HttpResponseMessage response = await _backchannel.SendAsync(
+            _whoAmI,
+            static state =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Get, state.Url);
+                request.Headers.TryAddWithoutValidation(CodexAuthHeaderNames.Authorization, "Bearer " + state.Token);
+                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+                return request;
+            },
+            (Url: WhoAmIUrl, Token: token),
+            cancellationToken).ConfigureAwait(false))
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, WhoAmIUrl);
-            request.Headers.TryAddWithoutValidation(CodexAuthHeaderNames.Authorization, "Bearer " + token);
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-            using HttpResponseMessage response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
             if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
             {
                 throw new CodexAuthException(
@@ -232,18 +240,10 @@ public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
 
             if (!response.IsSuccessStatusCode)
             {
-                throw WhoAmIFailed($"the server answered HTTP {(int)response.StatusCode}", null);
+                throw BackchannelErrors.Status(_whoAmI, response.StatusCode, null, 1);
             }
 
-            body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (HttpRequestException ex)
-        {
-            throw WhoAmIFailed("it could not be reached", ex);
-        }
-        catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw WhoAmIFailed("the request timed out", ex);
+            body = await BackchannelClient.ReadBodyAsync(_whoAmI, response, cancellationToken).ConfigureAwait(false);
         }
 
         JsonObject root = JsonFields.TryParseObject(body) ?? throw WhoAmIFailed("the response is not a JSON object", null);
@@ -265,12 +265,7 @@ public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
     }
 
 
-    private CodexAuthException WhoAmIFailed(string what, Exception? inner) =>
-        new(
-            CodexAuthFailureReason.RefreshFailed,
-            $"Looking up the personal access token's account at {WhoAmIUrl} failed: {what}.",
-            "Check network access to the accounts API and try again.",
-            inner);
+    private CodexAuthException WhoAmIFailed(string what, Exception? inner) => BackchannelErrors.BadAnswer(_whoAmI, what);
 
     private sealed record State(AuthHeaders Headers, PersonalAccessTokenInfo Info);
 }

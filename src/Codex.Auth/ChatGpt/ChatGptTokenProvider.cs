@@ -1,8 +1,8 @@
 using System.Diagnostics;
+using Codex.Auth.Backchannel;
 using Codex.Auth.Diagnostics;
 using Codex.Auth.Storage;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Codex.Auth.ChatGpt;
 
@@ -36,7 +36,6 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly TokenRefreshClient _refreshClient;
-    private readonly HttpClient? _ownedHttpClient;
     private readonly CancellationTokenSource _disposed = new();
     private readonly object _gate = new();
 
@@ -56,8 +55,40 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
 
     /// <summary>Creates a provider.</summary>
     /// <param name="options">The options.</param>
+    /// <param name="context">The clock, environment (<c>CODEX_HOME</c> and the PROTOCOL's overrides), loggers and back-channel clients.</param>
+    /// <exception cref="CodexAuthException">The refresh URL (option or <c>CODEX_REFRESH_TOKEN_URL_OVERRIDE</c>) is malformed or not HTTPS/loopback.</exception>
+    public ChatGptTokenProvider(ChatGptTokenProviderOptions options, CodexProviderContext context)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(context);
+        CodexEnvironment environment = context.Environment;
+        _options = options;
+        _time = context.TimeProvider;
+        _coarseClock = ReferenceEquals(_time, TimeProvider.System);
+        _logger = context.CreateLogger<ChatGptTokenProvider>();
+        _store = options.Store ?? CodexProviderFactory.OpenStore(context, options.CodexHome);
+        BaseUrl = options.BaseUrl ?? CodexEndpoints.ChatGptCodexBaseUrl;
+        Uri endpoint = options.RefreshTokenUrl is { } configured
+            ? BackchannelEndpoints.Require(configured, "ChatGptTokenProviderOptions.RefreshTokenUrl")
+            : BackchannelEndpoints.FromEnvironment(environment, CodexEnvironmentVariables.RefreshTokenUrlOverride) ?? new Uri(CodexEndpoints.Issuer, "/oauth/token");
+        string clientId = options.ClientId
+            ?? environment.GetNonBlank(CodexEnvironmentVariables.LoginClientId)
+            ?? CodexEndpoints.ClientId;
+        _refreshClient = new TokenRefreshClient(
+            context.CreateBackchannel(new BackchannelPolicy(options.MaxRefreshRetries, options.RefreshRetryDelay, options.RefreshAttemptTimeout)),
+            endpoint,
+            clientId);
+        if (options.WatchStore)
+        {
+            // The store follows auth.json even when it does not exist yet (before the first `codex login`).
+            _watch = _store.Watch(OnStoreChanged);
+        }
+    }
+
+    /// <summary>Creates a provider from individual services (see <see cref="ChatGptTokenProvider(ChatGptTokenProviderOptions, CodexProviderContext)"/>).</summary>
+    /// <param name="options">The options.</param>
     /// <param name="timeProvider">The clock; defaults to <see cref="TimeProvider.System"/>.</param>
-    /// <param name="httpClient">The client for refresh requests; a private one is created when null.</param>
+    /// <param name="httpClient">The client for refresh requests; <see cref="Backchannel.CodexBackchannel.DefaultHttpClientFactory"/>'s when null.</param>
     /// <param name="environment">The environment for <c>CODEX_HOME</c> and the PROTOCOL's overrides.</param>
     /// <param name="logger">A logger; nothing it receives contains a secret.</param>
     public ChatGptTokenProvider(
@@ -66,34 +97,8 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
         HttpClient? httpClient = null,
         CodexEnvironment? environment = null,
         ILogger<ChatGptTokenProvider>? logger = null)
+        : this(options, CodexProviderContext.From(timeProvider, httpClient, environment, logger))
     {
-        ArgumentNullException.ThrowIfNull(options);
-        environment ??= CodexEnvironment.Process;
-        _options = options;
-        _time = timeProvider ?? TimeProvider.System;
-        _coarseClock = ReferenceEquals(_time, TimeProvider.System);
-        _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _store = options.Store ?? new FileCredentialStore(Storage.CodexHome.Resolve(options.CodexHome, environment));
-        BaseUrl = options.BaseUrl ?? CodexEndpoints.ChatGptCodexBaseUrl;
-        Uri endpoint = options.RefreshTokenUrl
-            ?? (environment.GetNonBlank(CodexEnvironmentVariables.RefreshTokenUrlOverride) is { } overrideUrl
-                ? new Uri(overrideUrl, UriKind.Absolute)
-                : new Uri(CodexEndpoints.Issuer, "/oauth/token"));
-        string clientId = options.ClientId
-            ?? environment.GetNonBlank(CodexEnvironmentVariables.LoginClientId)
-            ?? CodexEndpoints.ClientId;
-        if (httpClient is null)
-        {
-            _ownedHttpClient = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
-            httpClient = _ownedHttpClient;
-        }
-
-        _refreshClient = new TokenRefreshClient(httpClient, endpoint, clientId, _time, options.MaxRefreshRetries, options.RefreshRetryDelay, options.RefreshAttemptTimeout);
-        if (options.WatchStore)
-        {
-            // The store follows auth.json even when it does not exist yet (before the first `codex login`).
-            _watch = _store.Watch(OnStoreChanged);
-        }
     }
 
     /// <summary>Raised when a background refresh fails; the current token is still served until it expires.</summary>
@@ -258,7 +263,6 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
 
         _disposed.Cancel();
         Interlocked.Exchange(ref _watch, null)?.Dispose();
-        _ownedHttpClient?.Dispose();
     }
 
     /// <inheritdoc />

@@ -46,4 +46,7 @@ public sealed class ChatGptTokenProviderOptions
 
     /// <summary>Gets or sets a value indicating whether the store is watched so that tokens written by another process are picked up at once. Default <see langword="true"/>.</summary>
     public bool WatchStore { get; set; } = true;
+
+    /// <summary>Returns a copy (for a factory that must set the store without changing the caller's options).</summary>
+    internal ChatGptTokenProviderOptions Clone() => (ChatGptTokenProviderOptions)MemberwiseClone();
 }

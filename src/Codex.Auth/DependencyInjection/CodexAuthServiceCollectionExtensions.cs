@@ -10,10 +10,12 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class CodexAuthServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the options, a <see cref="TimeProvider"/>, a singleton <see cref="Codex.Auth.IAuthProvider"/> chosen by
+    /// Registers the options, a <see cref="TimeProvider"/>, the back-channel <see cref="HttpClient"/>
+    /// (<see cref="Codex.Auth.Backchannel.CodexBackchannel.HttpClientName"/>), a <see cref="Codex.Auth.CodexProviderContext"/>,
+    /// a <see cref="Codex.Auth.CodexProviderFactory"/>, a singleton <see cref="Codex.Auth.IAuthProvider"/> chosen by
     /// <see cref="Codex.Auth.CodexAuthOptions.Source"/> and a singleton <see cref="Codex.Auth.Routing.WorkspaceRouter"/> for it (resolve it
     /// to see where the account's model calls go). Every registration uses <c>TryAdd</c>: register your own
-    /// <see cref="Codex.Auth.IAuthProvider"/> first to pin one. Options are validated at start.
+    /// <see cref="Codex.Auth.IAuthProvider"/> (or context, or factory) first to pin one. Options are validated at start.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Configures the options.</param>
@@ -37,8 +39,18 @@ public static class CodexAuthServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Codex.Auth.CodexAuthOptions>, CodexAuthOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(Codex.Auth.CodexEnvironment.Process);
-        services.TryAddSingleton<Codex.Auth.IAuthProvider>(CodexAuthProviderFactory.Create);
-        services.TryAddSingleton(CodexAuthProviderFactory.CreateRouter);
+        Codex.Auth.Backchannel.CodexBackchannel.AddBackchannelClient(services);
+
+        services.TryAddSingleton(Codex.Auth.CodexProviderContext.FromServices);
+        services.TryAddSingleton(sp => new Codex.Auth.CodexProviderFactory(sp.GetRequiredService<Codex.Auth.CodexProviderContext>()));
+        services.TryAddSingleton<Codex.Auth.IAuthProvider>(sp =>
+            sp.GetRequiredService<Codex.Auth.CodexProviderFactory>().Create(sp.GetRequiredService<IOptions<Codex.Auth.CodexAuthOptions>>().Value));
+        services.TryAddSingleton(sp => new Codex.Auth.Routing.WorkspaceRouter(
+            sp.GetRequiredService<Codex.Auth.IAuthProvider>(),
+            new Codex.Auth.Routing.WorkspaceRouterOptions { EnforceResidency = sp.GetRequiredService<IOptions<Codex.Auth.CodexAuthOptions>>().Value.EnforceResidency },
+            httpClient: null,
+            sp.GetRequiredService<TimeProvider>(),
+            Microsoft.Extensions.Logging.LoggerFactoryExtensions.CreateLogger<Codex.Auth.Routing.WorkspaceRouter>(sp.GetRequiredService<Codex.Auth.CodexProviderContext>().LoggerFactory)));
         return services;
     }
 }

@@ -1,8 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
-using Codex.Auth.AgentIdentity;
 using Codex.Auth.ApiKeys;
-using Codex.Auth.Storage;
-using Microsoft.Extensions.Logging;
 
 namespace Codex.Auth.Resolution;
 
@@ -12,20 +9,13 @@ public sealed partial class CodexCredentialResolver
     /// <summary>Creates the provider for a <c>CODEX_ACCESS_TOKEN</c>-style value: <c>at-…</c> is a personal access token, anything else an agent identity.</summary>
     /// <param name="value">The token.</param>
     /// <returns>The provider.</returns>
-    public IAuthProvider CreateAccessTokenProvider(string value)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(value);
-        value = value.Trim();
-        return PersonalAccessTokenProvider.IsPersonalAccessToken(value)
-            ? new PersonalAccessTokenProvider(new PersonalAccessTokenProviderOptions { Token = value, UseEnvironment = false, UseCredentialStore = false }, environment: _environment, logger: _loggers?.CreateLogger<PersonalAccessTokenProvider>())
-            : new AgentIdentityProvider(new AgentIdentityProviderOptions { Identity = value, UseEnvironment = false, UseCredentialStore = false }, null, _time, _environment, _loggers?.CreateLogger<AgentIdentityProvider>());
-    }
+    public IAuthProvider CreateAccessTokenProvider(string value) => _factory.CreateForAccessToken(value);
 
     private bool TryAccessToken([NotNullWhen(true)] out ResolvedCredential? credential)
     {
         foreach (string name in (ReadOnlySpan<string>)[CodexEnvironmentVariables.CodexAccessToken, CodexEnvironmentVariables.CodexAgentIdentity])
         {
-            if (_environment.GetNonBlank(name) is { } value)
+            if (Environment.GetNonBlank(name) is { } value)
             {
                 CodexCredentialSource kind = PersonalAccessTokenProvider.IsPersonalAccessToken(value) ? CodexCredentialSource.PersonalAccessToken : CodexCredentialSource.AgentIdentity;
                 credential = new ResolvedCredential(CreateAccessTokenProvider(value), kind, name);
@@ -36,15 +26,4 @@ public sealed partial class CodexCredentialResolver
         credential = null;
         return false;
     }
-
-    private ResolvedCredential FromStoreAgentIdentity(CodexAuthDocument document, FileCredentialStore store) =>
-        document.Mode == CodexAuthMode.PersonalAccessToken
-            ? new ResolvedCredential(
-                new PersonalAccessTokenProvider(new PersonalAccessTokenProviderOptions { UseEnvironment = false, CredentialStore = store }, environment: _environment, logger: _loggers?.CreateLogger<PersonalAccessTokenProvider>()),
-                CodexCredentialSource.PersonalAccessToken,
-                store.FilePath)
-            : new ResolvedCredential(
-                new AgentIdentityProvider(new AgentIdentityProviderOptions { UseEnvironment = false, CredentialStore = store }, null, _time, _environment, _loggers?.CreateLogger<AgentIdentityProvider>()),
-                CodexCredentialSource.AgentIdentity,
-                store.FilePath);
 }

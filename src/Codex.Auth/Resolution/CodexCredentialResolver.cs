@@ -18,20 +18,38 @@ namespace Codex.Auth.Resolution;
 /// </example>
 public sealed partial class CodexCredentialResolver
 {
-    private readonly CodexEnvironment _environment;
-    private readonly TimeProvider _time;
-    private readonly ILoggerFactory? _loggers;
+    private readonly CodexProviderFactory _factory;
 
     /// <summary>Creates a resolver.</summary>
     /// <param name="environment">The environment; defaults to the process environment.</param>
     /// <param name="timeProvider">The clock for the providers it creates.</param>
     /// <param name="loggerFactory">Loggers for the providers it creates.</param>
     public CodexCredentialResolver(CodexEnvironment? environment = null, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
+        : this(new CodexProviderContext
+        {
+            Environment = environment ?? CodexEnvironment.Process,
+            TimeProvider = timeProvider ?? TimeProvider.System,
+            LoggerFactory = loggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
+        })
     {
-        _environment = environment ?? CodexEnvironment.Process;
-        _time = timeProvider ?? TimeProvider.System;
-        _loggers = loggerFactory;
     }
+
+    /// <summary>Creates a resolver whose providers receive <paramref name="context"/>.</summary>
+    /// <param name="context">The context for the providers it creates.</param>
+    public CodexCredentialResolver(CodexProviderContext context)
+        : this(new CodexProviderFactory(context ?? throw new ArgumentNullException(nameof(context))))
+    {
+    }
+
+    /// <summary>Creates a resolver that builds through <paramref name="factory"/>.</summary>
+    /// <param name="factory">The factory.</param>
+    public CodexCredentialResolver(CodexProviderFactory factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        _factory = factory;
+    }
+
+    private CodexEnvironment Environment => _factory.Context.Environment;
 
     /// <summary>Chooses the credential.</summary>
     /// <param name="options">What may be used.</param>
@@ -42,12 +60,12 @@ public sealed partial class CodexCredentialResolver
         options ??= new CodexCredentialResolverOptions();
         if (!string.IsNullOrWhiteSpace(options.ApiKey))
         {
-            return new ResolvedCredential(ApiKeyProvider.FromKey(options.ApiKey), CodexCredentialSource.ApiKey, "options");
+            return new ResolvedCredential(FromKey(options.ApiKey), CodexCredentialSource.ApiKey, "options");
         }
 
-        if (_environment.GetNonBlank(CodexEnvironmentVariables.CodexApiKey) is { } envKey)
+        if (Environment.GetNonBlank(CodexEnvironmentVariables.CodexApiKey) is { } envKey)
         {
-            return new ResolvedCredential(ApiKeyProvider.FromKey(envKey), CodexCredentialSource.ApiKey, CodexEnvironmentVariables.CodexApiKey);
+            return new ResolvedCredential(FromKey(envKey), CodexCredentialSource.ApiKey, CodexEnvironmentVariables.CodexApiKey);
         }
 
         if (options.AllowAgentIdentity && TryAccessToken(out ResolvedCredential? fromAccessToken))
@@ -55,46 +73,44 @@ public sealed partial class CodexCredentialResolver
             return fromAccessToken;
         }
 
-        string home = CodexHome.Resolve(options.CodexHome, _environment);
-        var store = new FileCredentialStore(home);
-        CodexAuthDocument? document = AuthFileReader.Read(store.FilePath);
+        ICodexCredentialStore store = _factory.OpenStore(options.CodexHome);
+        ValueTask<CodexAuthDocument?> loading = store.LoadAsync();
+        CodexAuthDocument? document = loading.IsCompletedSuccessfully ? loading.Result : loading.AsTask().GetAwaiter().GetResult();
         if (document is not null)
         {
-            ResolvedCredential? fromStore = FromStore(document, store, home, options);
+            ResolvedCredential? fromStore = FromStore(document, store, options);
             if (fromStore is not null)
             {
                 return fromStore;
             }
         }
 
-        if (options.UseOpenAIApiKeyEnvironmentVariable && _environment.GetNonBlank(CodexEnvironmentVariables.OpenAIApiKey) is { } openAiKey)
+        if (options.UseOpenAIApiKeyEnvironmentVariable && Environment.GetNonBlank(CodexEnvironmentVariables.OpenAIApiKey) is { } openAiKey)
         {
-            return new ResolvedCredential(ApiKeyProvider.FromKey(openAiKey), CodexCredentialSource.ApiKey, CodexEnvironmentVariables.OpenAIApiKey);
+            return new ResolvedCredential(FromKey(openAiKey), CodexCredentialSource.ApiKey, CodexEnvironmentVariables.OpenAIApiKey);
         }
 
-        throw NothingFound(store.FilePath, document, options);
+        throw NothingFound(store.Location, document, options);
     }
 
-    private ResolvedCredential? FromStore(CodexAuthDocument document, FileCredentialStore store, string home, CodexCredentialResolverOptions options)
+    private ApiKeyProvider FromKey(string key) =>
+        _factory.CreateApiKey(new ApiKeyProviderOptions { ApiKey = key, UseEnvironment = false, UseCredentialStore = false });
+
+    private ResolvedCredential? FromStore(CodexAuthDocument document, ICodexCredentialStore store, CodexCredentialResolverOptions options)
     {
         switch (document.Mode)
         {
             case CodexAuthMode.ApiKey when document.ApiKey is { } key && !string.IsNullOrWhiteSpace(key):
-                return new ResolvedCredential(ApiKeyProvider.FromKey(key), CodexCredentialSource.ApiKey, store.FilePath);
+                return new ResolvedCredential(FromKey(key), CodexCredentialSource.ApiKey, store.Location);
             case CodexAuthMode.ChatGpt or CodexAuthMode.ChatGptAuthTokens when document.HasTokens && document.LastRefresh is not null:
-                var provider = new ChatGptTokenProvider(
-                    new ChatGptTokenProviderOptions { CodexHome = home },
-                    _time,
-                    httpClient: null,
-                    _environment,
-                    _loggers?.CreateLogger<ChatGptTokenProvider>());
-                return new ResolvedCredential(provider, CodexCredentialSource.ChatGpt, store.FilePath);
+                return new ResolvedCredential(_factory.CreateForStore(CodexCredentialSource.ChatGpt, store, options.ChatGpt), CodexCredentialSource.ChatGpt, store.Location);
             case CodexAuthMode.AgentIdentity or CodexAuthMode.PersonalAccessToken when options.AllowAgentIdentity:
-                return FromStoreAgentIdentity(document, store);
+                CodexCredentialSource kind = document.Mode == CodexAuthMode.PersonalAccessToken ? CodexCredentialSource.PersonalAccessToken : CodexCredentialSource.AgentIdentity;
+                return new ResolvedCredential(_factory.CreateForStore(kind, store), kind, store.Location);
             case CodexAuthMode.Unknown or CodexAuthMode.Headers or CodexAuthMode.BedrockApiKey:
                 throw new CodexAuthException(
                     CodexAuthFailureReason.UnsupportedMode,
-                    $"{store.FilePath} is in '{document.AuthModeValue ?? document.Mode.ToString()}' mode, which Codex.Auth cannot use.",
+                    $"{store.Location} is in '{document.AuthModeValue ?? document.Mode.ToString()}' mode, which Codex.Auth cannot use.",
                     "Run `codex login` to sign in with ChatGPT, or set CODEX_API_KEY.");
             default:
                 return null;

@@ -16,4 +16,10 @@ public sealed class CodexCredentialResolverOptions
 
     /// <summary>Gets or sets a value indicating whether agent identities and personal access tokens are considered. Default <see langword="true"/>.</summary>
     public bool AllowAgentIdentity { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets options for a ChatGPT sign-in found in the store (for example its refresh URL or base URL);
+    /// their store is replaced by the resolved one. <see langword="null"/> uses the defaults.
+    /// </summary>
+    public ChatGpt.ChatGptTokenProviderOptions? ChatGpt { get; set; }
 }

@@ -1,3 +1,4 @@
+using Codex.Auth.Backchannel;
 using Codex.Auth.ChatGpt;
 using Codex.Auth.Configuration;
 using System.Diagnostics;
@@ -44,8 +45,6 @@ public sealed class CodexSignIn : IDisposable
 
     private readonly ICodexCredentialStore _store;
     private readonly SignInOptions _options;
-    private readonly HttpClient _http;
-    private readonly bool _ownsHttp;
     private readonly SignInHttp _issuer;
     private readonly ILogger _logger;
 
@@ -54,16 +53,31 @@ public sealed class CodexSignIn : IDisposable
     /// <param name="options">The options; <see langword="null"/> for <see cref="SignInOptions.FromEnvironment"/>.</param>
     /// <param name="logger">A logger; nothing it receives contains a token, code or verifier.</param>
     public CodexSignIn(ICodexCredentialStore store, SignInOptions? options = null, ILogger<CodexSignIn>? logger = null)
+        : this(store, options, null, logger)
+    {
+    }
+
+    /// <summary>Creates a sign-in client whose issuer calls use the context's back-channel clients (unless <see cref="SignInOptions.HttpClient"/> is set) and loggers.</summary>
+    /// <param name="store">Where credentials are read, removed and saved.</param>
+    /// <param name="options">The options; <see langword="null"/> for <see cref="SignInOptions.FromEnvironment"/> of the context's environment.</param>
+    /// <param name="context">The environment, loggers and back-channel clients. The clock is <see cref="SignInOptions.TimeProvider"/>.</param>
+    public CodexSignIn(ICodexCredentialStore store, SignInOptions? options, CodexProviderContext context)
+        : this(store, options ?? SignInOptions.FromEnvironment((context ?? throw new ArgumentNullException(nameof(context))).Environment), context, null)
+    {
+    }
+
+    private CodexSignIn(ICodexCredentialStore store, SignInOptions? options, CodexProviderContext? context, ILogger? logger)
     {
         ArgumentNullException.ThrowIfNull(store);
-        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _logger = logger ?? context?.CreateLogger<CodexSignIn>() ?? NullLogger.Instance;
         options ??= SignInOptions.FromEnvironment();
         options.Validate();
         _store = store;
         _options = options;
-        _ownsHttp = options.HttpClient is null;
-        _http = options.HttpClient ?? new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-        _issuer = new SignInHttp(_http, options);
+        IHttpClientFactory clients = options.HttpClient is { } http
+            ? new FixedHttpClientFactory(http)
+            : context?.HttpClientFactory ?? CodexBackchannel.DefaultHttpClientFactory;
+        _issuer = new SignInHttp(new BackchannelClient(clients, options.TimeProvider, BackchannelPolicy.Default), options);
     }
 
     /// <summary>Gets the store's location (a path, or "memory").</summary>
@@ -271,13 +285,9 @@ public sealed class CodexSignIn : IDisposable
         return document is null ? null : SignInStatus.FromDocument(document, _store.Location);
     }
 
-    /// <summary>Disposes the <see cref="HttpClient"/> this instance created (never one supplied in the options).</summary>
+    /// <summary>Releases nothing today (back-channel clients are pooled by their factory); kept so that callers dispose it uniformly.</summary>
     public void Dispose()
     {
-        if (_ownsHttp)
-        {
-            _http.Dispose();
-        }
     }
 
     private static TimeSpan MinimumPollInterval => TimeSpan.FromMilliseconds(250);

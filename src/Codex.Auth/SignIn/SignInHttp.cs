@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Codex.Auth.Backchannel;
 using Codex.Auth.Internal;
 
 namespace Codex.Auth.SignIn;
@@ -13,14 +14,14 @@ namespace Codex.Auth.SignIn;
 /// (no reflection, AOT-safe). Errors name the endpoint, the HTTP status and at most an OAuth error code — never a
 /// response body, which could echo a secret.
 /// </summary>
-internal sealed class SignInHttp(HttpClient http, SignInOptions options)
+internal sealed class SignInHttp(BackchannelClient backchannel, SignInOptions options)
 {
     private static readonly MediaTypeHeaderValue s_json = new("application/json") { CharSet = "utf-8" };
 
     public async Task<DeviceCode> RequestDeviceCodeAsync(CancellationToken cancellationToken)
     {
         var body = new JsonObject { ["client_id"] = options.ClientId };
-        using HttpResponseMessage response = await SendAsync(options.DeviceUserCodeUrl, JsonContent(body), "requesting a device code", cancellationToken).ConfigureAwait(false);
+        using HttpResponseMessage response = await SendAsync(options.DeviceUserCodeUrl, () => JsonContent(body), "requesting a device code", cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             throw Failed("Device login is not enabled for this server (HTTP 404 from the device code endpoint).", "Sign in with the browser flow (`codex login`) or with an API key instead.");
@@ -41,7 +42,7 @@ internal sealed class SignInHttp(HttpClient http, SignInOptions options)
     public async Task<DeviceApproval?> PollDeviceCodeAsync(DeviceCode code, CancellationToken cancellationToken)
     {
         var body = new JsonObject { ["device_auth_id"] = code.DeviceAuthId, ["user_code"] = code.UserCode };
-        using HttpResponseMessage response = await SendAsync(options.DeviceTokenUrl, JsonContent(body), "polling for device approval", cancellationToken).ConfigureAwait(false);
+        using HttpResponseMessage response = await SendAsync(options.DeviceTokenUrl, () => JsonContent(body), "polling for device approval", cancellationToken).ConfigureAwait(false);
         if (response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotFound)
         {
             return null;
@@ -60,15 +61,15 @@ internal sealed class SignInHttp(HttpClient http, SignInOptions options)
 
     public async Task<TokenSet> ExchangeCodeAsync(string code, string codeVerifier, Uri redirectUri, CancellationToken cancellationToken)
     {
-        using var content = new FormUrlEncodedContent(
+        KeyValuePair<string, string>[] form =
         [
             new("grant_type", "authorization_code"),
             new("code", code),
             new("redirect_uri", redirectUri.OriginalString),
             new("client_id", options.ClientId),
             new("code_verifier", codeVerifier),
-        ]);
-        using HttpResponseMessage response = await SendAsync(options.TokenUrl, content, "exchanging the authorization code", cancellationToken).ConfigureAwait(false);
+        ];
+        using HttpResponseMessage response = await SendAsync(options.TokenUrl, () => new FormUrlEncodedContent(form), "exchanging the authorization code", cancellationToken).ConfigureAwait(false);
         JsonObject json = await ReadSuccessAsync(response, "exchanging the authorization code", cancellationToken).ConfigureAwait(false);
         string? id = JsonFields.NonBlank(json, "id_token");
         string? access = JsonFields.NonBlank(json, "access_token");
@@ -92,18 +93,12 @@ internal sealed class SignInHttp(HttpClient http, SignInOptions options)
         };
         try
         {
-            using HttpContent content = JsonContent(body);
-            using var request = new HttpRequestMessage(HttpMethod.Post, options.EffectiveRevokeUrl) { Content = content };
-            using HttpResponseMessage response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            using HttpResponseMessage response = await SendAsync(options.EffectiveRevokeUrl, () => JsonContent(body), "revoking the refresh token", cancellationToken).ConfigureAwait(false);
             return response.IsSuccessStatusCode;
         }
-        catch (HttpRequestException)
+        catch (CodexAuthException)
         {
             return false;
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return false; // HttpClient timeout
         }
     }
 
@@ -138,41 +133,24 @@ internal sealed class SignInHttp(HttpClient http, SignInOptions options)
         return content;
     }
 
-    private async Task<HttpResponseMessage> SendAsync(Uri url, HttpContent content, string what, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        try
-        {
-            return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        }
-        catch (HttpRequestException ex)
-        {
-            throw Failed($"The sign-in server could not be reached while {what} ({url.GetLeftPart(UriPartial.Path)}): {ex.HttpRequestError}.", "Check the network connection and try again.", ex);
-        }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw Failed($"The sign-in server did not answer in time while {what}.", "Check the network connection and try again.", ex);
-        }
-    }
+    private Task<HttpResponseMessage> SendAsync(Uri url, Func<HttpContent> content, string what, CancellationToken cancellationToken) =>
+        backchannel.SendAsync(
+            new BackchannelCall($"The sign-in server call ({what})", url, CodexAuthFailureReason.SignInFailed, "Check the network connection and try again."),
+            static state =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Post, state.Url) { Content = state.Content() };
+                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+                return request;
+            },
+            (Url: url, Content: content),
+            cancellationToken);
 
     private static async Task<JsonObject> ReadSuccessAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
     {
-        byte[]? body;
-        try
-        {
-            body = await BoundedContent.ReadAsync(response.Content, JsonTree.MaxCredentialBytes, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            throw Failed($"The sign-in server's answer to {what} could not be read: {ex.GetType().Name}.", "Check the network connection and try again.", ex);
-        }
-
-        if (body is null)
-        {
-            throw Failed($"The sign-in server's answer to {what} is larger than {JsonTree.MaxCredentialBytes} bytes.", "Try signing in again.");
-        }
-
+        byte[] body = await BackchannelClient.ReadBodyAsync(
+            new BackchannelCall($"The sign-in server call ({what})", response.RequestMessage?.RequestUri ?? new Uri("https://unknown.invalid/"), CodexAuthFailureReason.SignInFailed, "Try signing in again."),
+            response,
+            cancellationToken).ConfigureAwait(false);
         JsonObject? json = JsonFields.TryParseObject(body);
 
         if (!response.IsSuccessStatusCode)

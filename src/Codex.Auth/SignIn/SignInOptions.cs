@@ -1,3 +1,5 @@
+using Codex.Auth.Backchannel;
+
 namespace Codex.Auth.SignIn;
 
 /// <summary>
@@ -101,7 +103,7 @@ public sealed class SignInOptions
     /// </summary>
     /// <param name="environment">The environment; defaults to the process environment.</param>
     /// <returns>The options.</returns>
-    /// <exception cref="CodexAuthException">The revoke override is not an absolute http(s) URL.</exception>
+    /// <exception cref="CodexAuthException">The revoke override is malformed (<see cref="CodexAuthFailureReason.InvalidEndpoint"/>) or plain HTTP to a host that is not loopback (<see cref="CodexAuthFailureReason.InsecureTransport"/>).</exception>
     public static SignInOptions FromEnvironment(CodexEnvironment? environment = null)
     {
         environment ??= CodexEnvironment.Process;
@@ -111,16 +113,8 @@ public sealed class SignInOptions
             options.ClientId = clientId;
         }
 
-        if (environment.GetNonBlank(CodexEnvironmentVariables.RevokeTokenUrlOverride) is { } revoke)
+        if (BackchannelEndpoints.FromEnvironment(environment, CodexEnvironmentVariables.RevokeTokenUrlOverride) is { } revokeUrl)
         {
-            if (!Uri.TryCreate(revoke, UriKind.Absolute, out Uri? revokeUrl) || (revokeUrl.Scheme != Uri.UriSchemeHttps && revokeUrl.Scheme != Uri.UriSchemeHttp))
-            {
-                throw new CodexAuthException(
-                    CodexAuthFailureReason.SignInFailed,
-                    $"{CodexEnvironmentVariables.RevokeTokenUrlOverride} is not an absolute http(s) URL.",
-                    $"Fix or unset {CodexEnvironmentVariables.RevokeTokenUrlOverride}.");
-            }
-
             options.RevokeUrl = revokeUrl;
         }
 
@@ -133,6 +127,12 @@ public sealed class SignInOptions
         if (!Issuer.IsAbsoluteUri)
         {
             throw new ArgumentException("The issuer must be an absolute URL.", nameof(Issuer));
+        }
+
+        BackchannelEndpoints.Require(Issuer, "SignInOptions.Issuer");
+        if (RevokeUrl is not null)
+        {
+            BackchannelEndpoints.Require(RevokeUrl, "SignInOptions.RevokeUrl");
         }
 
         ArgumentException.ThrowIfNullOrWhiteSpace(ClientId);

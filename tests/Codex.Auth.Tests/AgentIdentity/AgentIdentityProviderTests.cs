@@ -270,12 +270,15 @@ public sealed class AgentIdentityProviderTests : IAsyncLifetime
         using var provider = Provider(Jwt(), retryDelay: TimeSpan.FromSeconds(1), time: time);
 
         Task<AuthHeaders> headers = provider.GetHeadersAsync().AsTask();
-        await time.WaitForTimerAsync(TimeSpan.FromSeconds(1));
+
+        // The back-off has jitter: wait for the retry delay (not the 30 s attempt time limit) and advance by it.
+        TimeSpan delay = await time.WaitForTimerAsync(d => d > TimeSpan.Zero && d < TimeSpan.FromSeconds(10));
         Assert.False(headers.IsCompleted);
         Assert.Single(_server.Registrations);
-        time.Advance(TimeSpan.FromSeconds(1));
+        time.Advance(delay);
 
-        AssertAssertion(AuthorizationOf(await headers), _key, "rt_test", "task_after_retry", "2026-04-23T00:00:01Z");
+        string expectedTimestamp = (s_start + delay).ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        AssertAssertion(AuthorizationOf(await headers), _key, "rt_test", "task_after_retry", expectedTimestamp);
         Assert.Equal(2, _server.Registrations.Count);
     }
 

@@ -15,6 +15,20 @@ public sealed class SignalingTimeProvider(DateTimeOffset start) : FakeTimeProvid
         return timer;
     }
 
+    /// <summary>Waits until a timer whose due time <paramref name="match"/> accepts has been created, and returns that due time.</summary>
+    public async Task<TimeSpan> WaitForTimerAsync(Func<TimeSpan, bool> match)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            TimeSpan due = await _timers.Reader.ReadAsync(cts.Token);
+            if (match(due))
+            {
+                return due;
+            }
+        }
+    }
+
     /// <summary>Waits until a timer with <paramref name="dueTime"/> has been created.</summary>
     public async Task WaitForTimerAsync(TimeSpan dueTime)
     {

@@ -111,13 +111,14 @@ public sealed class PersonalAccessTokenProviderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_server_error_is_typed_and_the_next_call_tries_again()
+    public async Task A_failed_lookup_is_typed_and_the_next_call_tries_again()
     {
-        _server.WhoAmI = (503, "{}");
+        // A status that is not retried (transient ones are, by the back channel, whose retries are tested there).
+        _server.WhoAmI = (404, "{}");
         using var provider = Provider();
 
         var ex = await Assert.ThrowsAsync<CodexAuthException>(() => provider.GetHeadersAsync().AsTask());
-        Assert.Equal(CodexAuthFailureReason.RefreshFailed, ex.Reason);
+        Assert.Equal(CodexAuthFailureReason.AccountLookupFailed, ex.Reason);
 
         _server.WhoAmI = (200, """{"chatgpt_account_id":"acct_later"}""");
         Assert.Equal("acct_later", (await provider.GetHeadersAsync()).AccountId);
@@ -132,7 +133,7 @@ public sealed class PersonalAccessTokenProviderTests : IAsyncLifetime
 
         var ex = await Assert.ThrowsAsync<CodexAuthException>(() => provider.GetHeadersAsync().AsTask());
 
-        Assert.Equal(CodexAuthFailureReason.RefreshFailed, ex.Reason);
+        Assert.Equal(CodexAuthFailureReason.AccountLookupFailed, ex.Reason);
     }
 
     [Fact]
@@ -167,15 +168,14 @@ public sealed class PersonalAccessTokenProviderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_token_is_never_sent_to_a_plain_http_non_loopback_host()
+    public void The_token_is_never_sent_to_a_plain_http_non_loopback_host()
     {
-        using var provider = new PersonalAccessTokenProvider(
+        var ex = Assert.Throws<CodexAuthException>(() => new PersonalAccessTokenProvider(
             new PersonalAccessTokenProviderOptions { Token = Token, UseEnvironment = false, UseCredentialStore = false, AuthApiBaseUrl = new Uri("http://auth.example.com") },
-            _http);
-
-        var ex = await Assert.ThrowsAsync<CodexAuthException>(() => provider.GetHeadersAsync().AsTask());
+            _http));
 
         Assert.Equal(CodexAuthFailureReason.InsecureTransport, ex.Reason);
+        Assert.Empty(_server.WhoAmIs);
     }
 
     [Fact]

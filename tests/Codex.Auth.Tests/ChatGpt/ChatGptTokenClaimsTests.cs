@@ -107,11 +107,11 @@ public sealed class ChatGptTokenClaimsTests
         huge.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromHours(1));
         using var none = new HttpResponseMessage(System.Net.HttpStatusCode.ServiceUnavailable);
 
-        Assert.Equal(TimeSpan.FromSeconds(17), TokenRefreshClient.RetryAfter(seconds, now));
-        Assert.Equal(TimeSpan.FromSeconds(45), TokenRefreshClient.RetryAfter(date, now));
-        Assert.Equal(TimeSpan.FromMinutes(2), TokenRefreshClient.RetryAfter(huge, now));
-        Assert.Null(TokenRefreshClient.RetryAfter(none, now));
-        Assert.Null(TokenRefreshClient.RetryAfter(null, now));
+        Assert.Equal(TimeSpan.FromSeconds(17), Codex.Auth.Backchannel.BackchannelClient.RetryAfter(seconds, now));
+        Assert.Equal(TimeSpan.FromSeconds(45), Codex.Auth.Backchannel.BackchannelClient.RetryAfter(date, now));
+        Assert.Equal(TimeSpan.FromMinutes(2), Codex.Auth.Backchannel.BackchannelClient.RetryAfter(huge, now));
+        Assert.Null(Codex.Auth.Backchannel.BackchannelClient.RetryAfter(none, now));
+        Assert.Null(Codex.Auth.Backchannel.BackchannelClient.RetryAfter(null, now));
     }
 
     [Fact]

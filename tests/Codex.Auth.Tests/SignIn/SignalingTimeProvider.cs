@@ -16,7 +16,13 @@ public sealed class SignalingTimeProvider : FakeTimeProvider
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         ITimer timer = base.CreateTimer(callback, state, dueTime, period);
-        _timers.Release();
+        if (dueTime != Codex.Auth.Backchannel.BackchannelPolicy.Default.AttemptTimeout && dueTime != Timeout.InfiniteTimeSpan)
+        {
+            // Not the back channel's per-attempt time limit (a CancellationTokenSource's timer, created unarmed), which
+            // every HTTP call sets: a delay the flow started.
+            _timers.Release();
+        }
+
         return timer;
     }
 
