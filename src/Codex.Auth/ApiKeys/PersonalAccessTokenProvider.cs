@@ -40,6 +40,7 @@ public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
 
     private readonly PersonalAccessTokenProviderOptions _options;
     private readonly CodexEnvironment _environment;
+    private readonly Func<ICodexCredentialStore> _openStore;
     private readonly BackchannelClient _backchannel;
     private readonly BackchannelCall _whoAmI;
     private readonly ILogger _logger;
@@ -59,7 +60,8 @@ public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
         _options = options;
         _environment = context.Environment;
         _initialization = new SharedInitialization<State>(InitializeCoreAsync);
-        BaseUrl = options.BaseUrl ?? CodexEndpoints.ChatGptCodexBaseUrl;
+        BaseUrl = CodexProviderFactory.ChatGptBaseUrl(context, codexHome: null, options.BaseUrl);
+        _openStore = () => CodexProviderFactory.OpenStore(context, codexHome: null);
         WhoAmIUrl = AgentIdentityEndpoints.WhoAmIUrl(BackchannelEndpoints.Require(options.AuthApiBaseUrl, "PersonalAccessTokenProviderOptions.AuthApiBaseUrl"));
         _backchannel = context.CreateBackchannel(BackchannelPolicy.Default);
         _whoAmI = new BackchannelCall(
@@ -190,7 +192,7 @@ public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
 
         if (_options.UseCredentialStore)
         {
-            ICodexCredentialStore store = _options.CredentialStore ?? FileCredentialStore.FromEnvironment(_environment);
+            ICodexCredentialStore store = _options.CredentialStore ?? _openStore();
             CodexAuthDocument? document = await store.LoadAsync(cancellationToken).ConfigureAwait(false);
             if (document is { Mode: CodexAuthMode.PersonalAccessToken, PersonalAccessToken: { } stored } && !string.IsNullOrWhiteSpace(stored))
             {
