@@ -37,7 +37,8 @@ public static class CodexAuthProxyServiceCollectionExtensions
         options.Validate();
         services.TryAddSingleton(options);
         services.TryAddSingleton(sp => new HostCredentials(options, sp.GetService<ILoggerFactory>()));
-        services.TryAddSingleton(sp => new ProxyPipeline(options, sp.GetRequiredService<HostCredentials>(), sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
+        services.TryAddSingleton(sp => new ProxyRouting(options, sp.GetRequiredService<HostCredentials>(), sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
+        services.TryAddSingleton(sp => new ProxyPipeline(options, sp.GetRequiredService<HostCredentials>(), sp.GetRequiredService<ProxyRouting>(), sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, HostCredentialsStartup>());
         services.AddReverseProxy()
             .LoadFromMemory(ProxyRoutes.Routes(), ProxyRoutes.Clusters(options))

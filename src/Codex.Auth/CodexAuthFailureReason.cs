@@ -82,4 +82,10 @@ public enum CodexAuthFailureReason
 
     /// <summary>Looking up whom a personal access token belongs to (<c>whoami</c>) failed for a reason that may be temporary.</summary>
     AccountLookupFailed,
+
+    /// <summary>
+    /// The credential store's encryption key is missing or malformed, or is not the key the stored document was sealed
+    /// with (for example the Redis store's <c>CODEX_AUTH_STORE_KEY</c>). Nothing was written.
+    /// </summary>
+    InvalidStoreKey,
 }

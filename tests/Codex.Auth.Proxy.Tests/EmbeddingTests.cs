@@ -31,7 +31,7 @@ public sealed class EmbeddingTests
         using var response = await client.GetAsync("backend-api/codex/models");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("Bearer " + fx.SignIn.AccessToken, Assert.Single(fx.Server.Requests).Header("Authorization"));
+        Assert.Equal("Bearer " + fx.SignIn.AccessToken, Assert.Single(fx.Server.RequestsTo("/backend-api/codex/models")).Header("Authorization"));
         await app.StopAsync();
     }
 

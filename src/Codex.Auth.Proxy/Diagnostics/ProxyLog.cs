@@ -27,4 +27,10 @@ internal static partial class ProxyLog
 
     [LoggerMessage(7, LogLevel.Warning, "The upstream rejected the host credential {Fingerprint} (HTTP 401); recovered: {Recovered}.")]
     public static partial void UpstreamRejected(ILogger logger, string fingerprint, bool recovered);
+
+    [LoggerMessage(8, LogLevel.Information, "Workspace routing discovery for account {AccountId}: model calls go to {Origin} (override {RoutingOverride}); the agent was told {AgentOrigin}.")]
+    public static partial void DiscoveryRewritten(ILogger logger, string accountId, string origin, string routingOverride, string agentOrigin);
+
+    [LoggerMessage(9, LogLevel.Error, "Workspace routing discovery for {Method} {Path} failed ({FailureReason}); nothing was forwarded.")]
+    public static partial void RoutingFailed(ILogger logger, string method, string path, CodexAuthFailureReason failureReason);
 }

@@ -8,9 +8,10 @@ namespace Codex.Auth.Proxy.Internal;
 /// <summary>
 /// The per-route transforms: never forward the agent key or X-Forwarded-*; in forward mode strip every agent credential header
 /// (incoming copy and outgoing message, any casing, any number of copies) and apply the host's headers; on a 401 from the
-/// ChatGPT backend, let the host provider recover so that the agent's retry carries a renewed token.
+/// ChatGPT backend, let the host provider recover so that the agent's retry carries a renewed token. On the ChatGPT route, workspace
+/// routing (<see cref="ProxyRouting"/>): model calls go to the discovered origin, the agent's discovery answer names the proxy.
 /// </summary>
-internal sealed class CredentialTransformProvider(HostCredentials host, ILoggerFactory loggerFactory) : ITransformProvider
+internal sealed class CredentialTransformProvider(HostCredentials host, ProxyRouting routing, ILoggerFactory loggerFactory) : ITransformProvider
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger(ProxyLog.Category);
 
@@ -41,11 +42,17 @@ internal sealed class CredentialTransformProvider(HostCredentials host, ILoggerF
                 }
             }
 
+            if (cluster == ProxyRoutes.ChatGptCluster)
+            {
+                routing.ApplyTo(transform);
+            }
+
             return ValueTask.CompletedTask;
         });
 
         if (cluster == ProxyRoutes.ChatGptCluster)
         {
+            context.AddResponseTransform(routing.RewriteDiscoveryAsync);
             context.AddResponseTransform(async transform =>
             {
                 if (!host.Enabled

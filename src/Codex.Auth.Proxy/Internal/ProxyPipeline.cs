@@ -20,13 +20,15 @@ internal sealed class ProxyPipeline
 
     private readonly CodexAuthProxyOptions _options;
     private readonly HostCredentials _host;
+    private readonly ProxyRouting _routing;
     private readonly ILogger _logger;
     private readonly byte[]? _agentKey;
 
-    public ProxyPipeline(CodexAuthProxyOptions options, HostCredentials host, ILoggerFactory loggerFactory)
+    public ProxyPipeline(CodexAuthProxyOptions options, HostCredentials host, ProxyRouting routing, ILoggerFactory loggerFactory)
     {
         _options = options;
         _host = host;
+        _routing = routing;
         _logger = loggerFactory.CreateLogger(ProxyLog.Category);
         _agentKey = options.AgentKey is { Length: > 0 } key ? Encoding.UTF8.GetBytes(key) : null;
     }
@@ -65,6 +67,12 @@ internal sealed class ProxyPipeline
                     upstream = "refused";
                     return;
                 }
+            }
+
+            if (cluster == ProxyRoutes.ChatGptCluster && !await _routing.PrepareAsync(context, WriteErrorAsync).ConfigureAwait(false))
+            {
+                upstream = "refused";
+                return;
             }
 
             await next().ConfigureAwait(false);

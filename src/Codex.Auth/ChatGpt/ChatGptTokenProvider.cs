@@ -200,7 +200,7 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
             bool changed = !refreshed.Headers.HasSameCredential(rejected);
             return Recovered(rejected, changed ? "refreshed" : "unchanged", changed);
         }
-        catch (CodexAuthException ex) when (ex.Reason == CodexAuthFailureReason.RefreshFailed)
+        catch (CodexAuthException ex) when (ex.Reason is CodexAuthFailureReason.RefreshFailed or CodexAuthFailureReason.StoreUnavailable)
         {
             return Recovered(rejected, "transient_failure", false);
         }
@@ -316,7 +316,19 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
         TokenState? state = _state;
         if (state is null || state.Failure is not null || Volatile.Read(ref _storeChanged) != 0)
         {
-            state = await ReloadAsync(cancellationToken).ConfigureAwait(false);
+            TokenState? cached = state;
+            try
+            {
+                state = await ReloadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (CodexAuthException ex) when (ex.Reason == CodexAuthFailureReason.StoreUnavailable
+                && cached is { Failure: null } && (cached.ExpiresAt is not { } exp || _time.GetUtcNow() < exp))
+            {
+                // The store cannot be read (a shared store's server is down or slow): keep serving the token in hand
+                // until it expires. The store's watch fires again when it is back; there is no re-read per request.
+                Log.StoreUnavailable(_logger, _store.Location);
+                state = cached;
+            }
         }
 
         if (state.Failure is not null)

@@ -47,10 +47,14 @@ public static class CodexAuthServiceCollectionExtensions
             sp.GetRequiredService<Codex.Auth.CodexProviderFactory>().Create(sp.GetRequiredService<IOptions<Codex.Auth.CodexAuthOptions>>().Value));
         services.TryAddSingleton(sp => new Codex.Auth.Routing.WorkspaceRouter(
             sp.GetRequiredService<Codex.Auth.IAuthProvider>(),
-            new Codex.Auth.Routing.WorkspaceRouterOptions { EnforceResidency = sp.GetRequiredService<IOptions<Codex.Auth.CodexAuthOptions>>().Value.EnforceResidency },
-            httpClient: null,
-            sp.GetRequiredService<TimeProvider>(),
-            Microsoft.Extensions.Logging.LoggerFactoryExtensions.CreateLogger<Codex.Auth.Routing.WorkspaceRouter>(sp.GetRequiredService<Codex.Auth.CodexProviderContext>().LoggerFactory)));
+            new Codex.Auth.Routing.WorkspaceRouterOptions { EnforceResidency = ResidencyOf(sp.GetRequiredService<IOptions<Codex.Auth.CodexAuthOptions>>().Value, sp.GetRequiredService<Codex.Auth.CodexEnvironment>()) },
+            sp.GetRequiredService<Codex.Auth.CodexProviderContext>()));
         return services;
     }
+
+    /// <summary><see cref="Codex.Auth.CodexAuthOptions.EnforceResidency"/>, else config.toml's <c>enforce_residency</c>.</summary>
+    private static Codex.Auth.Routing.CodexResidency ResidencyOf(Codex.Auth.CodexAuthOptions options, Codex.Auth.CodexEnvironment environment) =>
+        options.EnforceResidency != Codex.Auth.Routing.CodexResidency.None
+            ? options.EnforceResidency
+            : Codex.Auth.Configuration.CodexConfiguration.Resolve(new Codex.Auth.Configuration.CodexConfigurationOptions { CodexHome = options.CodexHome }, environment).EnforceResidency;
 }

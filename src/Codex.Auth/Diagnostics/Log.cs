@@ -38,6 +38,9 @@ internal static partial class Log
     [LoggerMessage(10, LogLevel.Debug, "The credential store {Location} changed; credentials are reloaded on the next request.")]
     public static partial void StoreChanged(ILogger logger, string location);
 
+    [LoggerMessage(100, LogLevel.Warning, "The credential store {Location} cannot be read; the current token is served until it expires.")]
+    public static partial void StoreUnavailable(ILogger logger, string location);
+
     [LoggerMessage(11, LogLevel.Information, "Loaded agent identity {AgentRuntimeId} for account {AccountId} from {Source}.")]
     public static partial void AgentIdentityLoaded(ILogger logger, string agentRuntimeId, string accountId, string source);
 
@@ -73,4 +76,7 @@ internal static partial class Log
 
     [LoggerMessage(22, LogLevel.Error, "Workspace routing discovery failed ({FailureReason}); nothing was sent.")]
     public static partial void RoutingDiscoveryFailed(ILogger logger, CodexAuthFailureReason failureReason);
+
+    [LoggerMessage(23, LogLevel.Information, "{DiscoveryUrl} answered 404: this backend has no workspace routing, so model calls stay on chatgpt_base_url.")]
+    public static partial void RoutingNotOffered(ILogger logger, string discoveryUrl);
 }

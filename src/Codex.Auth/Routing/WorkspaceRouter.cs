@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using Codex.Auth.Backchannel;
 using Codex.Auth.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -16,7 +17,8 @@ namespace Codex.Auth.Routing;
 /// </summary>
 /// <remarks>
 /// Only credentials that carry a <c>ChatGPT-Account-ID</c> (ChatGPT sign-ins, agent identities, personal access tokens) are routed;
-/// API keys are not. Discovery failures are typed (<see cref="CodexAuthFailureReason.RoutingDiscoveryFailed"/>) and nothing is
+/// API keys are not. A backend that answers discovery with HTTP 404 has no workspace routing: its accounts are treated as
+/// unconstrained (<c>NO_CONSTRAINT</c>). Discovery failures are typed (<see cref="CodexAuthFailureReason.RoutingDiscoveryFailed"/>) and nothing is
 /// sent to the backend. Safe for concurrent use: concurrent callers share one discovery.
 /// </remarks>
 /// <example>
@@ -35,14 +37,11 @@ namespace Codex.Auth.Routing;
 public sealed class WorkspaceRouter : IDisposable
 {
     private readonly IAuthProvider _provider;
-    private readonly HttpClient _http;
-    private readonly bool _ownsHttp;
+    private readonly BackchannelClient _backchannel;
+    private readonly BackchannelCall _call;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly TimeSpan _lifetime;
-    private readonly int _maxAttempts;
-    private readonly TimeSpan _retryDelay;
-    private readonly TimeSpan _attemptTimeout;
     private readonly Uri _discoveryUrl;
     private readonly Uri _baseOrigin;
     private readonly string _modelPathPrefix;
@@ -55,35 +54,45 @@ public sealed class WorkspaceRouter : IDisposable
     /// <summary>Creates a router for <paramref name="provider"/>'s credential.</summary>
     /// <param name="provider">The credential; its headers authenticate discovery, and its base URL says where model calls go.</param>
     /// <param name="options">Options; <see langword="null"/> for the defaults.</param>
-    /// <param name="httpClient">The client discovery uses; <see langword="null"/> for one of its own (no redirects). Must not carry a <see cref="Http.CodexAuthHandler"/>.</param>
+    /// <param name="httpClient">The client discovery uses; <see langword="null"/> for the shared back-channel client (no redirects). Must not carry a <see cref="Http.CodexAuthHandler"/>.</param>
     /// <param name="timeProvider">The clock for the discovery lifetime; <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
     /// <param name="logger">Logs discovery results (account, origin, override — never a credential).</param>
     public WorkspaceRouter(IAuthProvider provider, WorkspaceRouterOptions? options = null, HttpClient? httpClient = null, TimeProvider? timeProvider = null, ILogger<WorkspaceRouter>? logger = null)
+        : this(provider, options, CodexProviderContext.From(timeProvider, httpClient, null, logger))
+    {
+    }
+
+    /// <summary>Creates a router that sends discovery through <paramref name="context"/>'s back channel (retries, HTTPS-or-loopback rule, no redirects).</summary>
+    /// <param name="provider">The credential; its headers authenticate discovery, and its base URL says where model calls go.</param>
+    /// <param name="options">Options; <see langword="null"/> for the defaults.</param>
+    /// <param name="context">The clock, loggers and back-channel HTTP clients.</param>
+    /// <example>
+    /// <code>
+    /// var router = new WorkspaceRouter(provider, new WorkspaceRouterOptions { EnforceResidency = CodexResidency.Us }, CodexProviderContext.Default);
+    /// </code>
+    /// </example>
+    public WorkspaceRouter(IAuthProvider provider, WorkspaceRouterOptions? options, CodexProviderContext? context)
     {
         ArgumentNullException.ThrowIfNull(provider);
         options ??= new WorkspaceRouterOptions();
         options.Validate();
+        context ??= CodexProviderContext.Default;
         _provider = provider;
-        _time = timeProvider ?? TimeProvider.System;
-        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _time = context.TimeProvider;
+        _logger = context.CreateLogger<WorkspaceRouter>();
         _lifetime = options.DiscoveryLifetime;
-        _maxAttempts = options.MaxAttempts;
-        _retryDelay = options.RetryDelay;
-        _attemptTimeout = options.AttemptTimeout;
         EnforceResidency = options.EnforceResidency;
         ChatGptBaseUrl = WithTrailingSlash(options.ChatGptBaseUrl ?? DeriveChatGptBaseUrl(provider.BaseUrl));
         _discoveryUrl = new Uri(ChatGptBaseUrl, "wham/accounts/check");
         _baseOrigin = WorkspaceRoutingParser.OriginOf(provider.BaseUrl);
         _modelPathPrefix = provider.BaseUrl.AbsolutePath.TrimEnd('/') + "/";
-        if (httpClient is null)
-        {
-            _http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
-            _ownsHttp = true;
-        }
-        else
-        {
-            _http = httpClient;
-        }
+        _backchannel = context.CreateBackchannel(new BackchannelPolicy(options.MaxAttempts - 1, options.RetryDelay, options.AttemptTimeout));
+        _call = new BackchannelCall(
+            "Workspace routing discovery",
+            _discoveryUrl,
+            CodexAuthFailureReason.RoutingDiscoveryFailed,
+            "Check the network connection to the ChatGPT backend (chatgpt_base_url) and try again.",
+            "Nothing was sent to the backend.");
     }
 
     /// <summary>Gets <c>chatgpt_base_url</c> (with a trailing slash): discovery is <c>{ChatGptBaseUrl}wham/accounts/check</c>.</summary>
@@ -144,7 +153,7 @@ public sealed class WorkspaceRouter : IDisposable
         return DiscoverForAsync(headers, cancellationToken);
     }
 
-    /// <summary>Stops any discovery in progress and releases the HTTP client the router created.</summary>
+    /// <summary>Stops any discovery in progress.</summary>
     public void Dispose()
     {
         if (_disposed.IsCancellationRequested)
@@ -154,10 +163,6 @@ public sealed class WorkspaceRouter : IDisposable
 
         _disposed.Cancel();
         _disposed.Dispose();
-        if (_ownsHttp)
-        {
-            _http.Dispose();
-        }
     }
 
     /// <summary>Describes the router and its current routing.</summary>
@@ -229,8 +234,6 @@ public sealed class WorkspaceRouter : IDisposable
         string.Equals(a.Scheme, b.Scheme, StringComparison.OrdinalIgnoreCase)
         && string.Equals(a.IdnHost, b.IdnHost, StringComparison.OrdinalIgnoreCase)
         && a.Port == b.Port;
-
-    private static bool IsTransient(HttpStatusCode status) => status == HttpStatusCode.TooManyRequests || (int)status >= 500;
 
     private WorkspaceRouting CheckResidency(WorkspaceRouting routing)
     {
@@ -306,39 +309,38 @@ public sealed class WorkspaceRouter : IDisposable
     private async Task<WorkspaceRouting> AttemptsAsync(AuthHeaders headers)
     {
         bool recovered = false;
-        string lastFailure = "no attempt";
-        for (int attempt = 1; attempt <= _maxAttempts; attempt++)
+        while (true)
         {
-            if (attempt > 1)
+            using HttpResponseMessage response = await _backchannel.SendAsync(
+                _call,
+                static state =>
+                {
+                    var request = new HttpRequestMessage(HttpMethod.Get, state.Url);
+                    state.Headers.ApplyTo(request.Headers);
+                    if (state.Residency)
+                    {
+                        request.Headers.TryAddWithoutValidation(CodexAuthHeaderNames.Residency, "us");
+                    }
+
+                    return request;
+                },
+                (Url: _discoveryUrl, Headers: headers, Residency: EnforceResidency == CodexResidency.Us),
+                _disposed.Token).ConfigureAwait(false);
+
+            switch (response.StatusCode)
             {
-                await Task.Delay(_retryDelay * Math.Pow(2, attempt - 2), _time, _disposed.Token).ConfigureAwait(false);
-            }
-
-            using var timeout = new CancellationTokenSource(_attemptTimeout, _time);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _disposed.Token);
-            try
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Get, _discoveryUrl);
-                headers.ApplyTo(request.Headers);
-                if (EnforceResidency == CodexResidency.Us)
-                {
-                    request.Headers.TryAddWithoutValidation(CodexAuthHeaderNames.Residency, "us");
-                }
-
-                using HttpResponseMessage response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, linked.Token).ConfigureAwait(false);
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    string body = await response.Content.ReadAsStringAsync(linked.Token).ConfigureAwait(false);
-                    return WorkspaceRouting.Parse(body, headers.AccountId!, ChatGptBaseUrl, _time.GetUtcNow());
-                }
-
-                if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
-                {
+                case HttpStatusCode.OK:
+                    byte[] body = await BackchannelClient.ReadBodyAsync(_call, response, _disposed.Token).ConfigureAwait(false);
+                    return WorkspaceRouting.Parse(System.Text.Encoding.UTF8.GetString(body), headers.AccountId!, ChatGptBaseUrl, _time.GetUtcNow());
+                case HttpStatusCode.NotFound:
+                    // A backend without workspace routing (a gateway, an older server): nothing constrains the account.
+                    Log.RoutingNotOffered(_logger, _discoveryUrl.GetLeftPart(UriPartial.Path));
+                    return WorkspaceRouting.Unconstrained(headers.AccountId!, ChatGptBaseUrl, _time.GetUtcNow());
+                case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden:
                     if (!recovered && _provider.SupportsRecovery && await _provider.RecoverAsync(headers, _disposed.Token).ConfigureAwait(false))
                     {
                         recovered = true;
                         headers = await _provider.GetHeadersAsync(_disposed.Token).ConfigureAwait(false);
-                        attempt--;
                         continue;
                     }
 
@@ -346,34 +348,10 @@ public sealed class WorkspaceRouter : IDisposable
                         CodexAuthFailureReason.Unauthorized,
                         $"The server rejected the credential ({headers.Scheme} [{headers.Fingerprint}], account {headers.AccountId}) during workspace routing discovery (HTTP {(int)response.StatusCode}); nothing else was sent.",
                         "Sign in again (`codex login`), or check that the credential belongs to the workspace you mean.");
-                }
-
-                if (!IsTransient(response.StatusCode))
-                {
-                    throw new CodexAuthException(
-                        CodexAuthFailureReason.RoutingDiscoveryFailed,
-                        $"Workspace routing discovery at {_discoveryUrl.GetLeftPart(UriPartial.Path)} answered HTTP {(int)response.StatusCode}; nothing was sent to the backend.",
-                        WorkspaceRoutingParser.Remediation);
-                }
-
-                lastFailure = "HTTP " + ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                default:
+                    throw BackchannelErrors.Status(_call, response.StatusCode, null, 1);
             }
-            catch (HttpRequestException ex)
-            {
-                lastFailure = ex.HttpRequestError.ToString();
-            }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !_disposed.IsCancellationRequested)
-            {
-                lastFailure = "timeout";
-            }
-
-            Log.RoutingDiscoveryRetry(_logger, attempt, lastFailure);
         }
-
-        throw new CodexAuthException(
-            CodexAuthFailureReason.RoutingDiscoveryFailed,
-            $"Workspace routing discovery at {_discoveryUrl.GetLeftPart(UriPartial.Path)} failed {_maxAttempts} times (last: {lastFailure}); nothing was sent to the backend.",
-            "Check the network connection to the ChatGPT backend and try again.");
     }
 
     private sealed record Entry(WorkspaceRouting Routing, DateTimeOffset ExpiresAt);

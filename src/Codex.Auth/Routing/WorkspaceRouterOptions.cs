@@ -27,7 +27,7 @@ public sealed class WorkspaceRouterOptions
     /// <summary>Gets or sets how many times discovery is attempted when it fails transiently (network, timeout, 429, 5xx). Default 3.</summary>
     public int MaxAttempts { get; set; } = 3;
 
-    /// <summary>Gets or sets the base delay between attempts (doubled each time; <c>Retry-After</c> honoured up to 30 s). Default 500 ms.</summary>
+    /// <summary>Gets or sets the base delay between attempts (doubled each time, with jitter; a <c>Retry-After</c> replaces it). Default 500 ms.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Gets or sets the timeout of one discovery attempt. Default 30 seconds.</summary>

@@ -82,6 +82,10 @@ public sealed class WorkspaceRouting
     public static WorkspaceRouting Parse(string json, string accountId, Uri chatGptBaseUrl, DateTimeOffset discoveredAt) =>
         WorkspaceRoutingParser.Parse(json, accountId, chatGptBaseUrl, discoveredAt);
 
+    /// <summary>The routing of an account nothing constrains: <c>chatgpt_base_url</c>'s origin, no override.</summary>
+    internal static WorkspaceRouting Unconstrained(string accountId, Uri chatGptBaseUrl, DateTimeOffset discoveredAt) =>
+        new(accountId, WorkspaceRoutingParser.OriginOf(chatGptBaseUrl), isOriginDiscovered: false, NoConstraint, discoveredAt);
+
     /// <summary>Returns the account, origin and override.</summary>
     /// <returns>For example <c>account=acct_1 origin=https://us.chatgpt.com override=us</c>.</returns>
     public override string ToString() =>

@@ -176,7 +176,7 @@ public sealed class WorkspaceRoutingHandlerTests : IAsyncLifetime
     [InlineData("missing", "selected workspace missing")]
     [InlineData("http", "only sent over HTTPS")]
     [InlineData("malformed", "not JSON")]
-    [InlineData("outage", "failed 3 times")]
+    [InlineData("outage", "after 3 attempts")]
     public async Task Bad_discovery_answers_are_typed_errors_and_nothing_is_sent(string problem, string expected)
     {
         switch (problem)
@@ -203,6 +203,20 @@ public sealed class WorkspaceRoutingHandlerTests : IAsyncLifetime
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
         Assert.Empty(Server.RequestsTo(Responses));
         Assert.Null(router.Current);
+    }
+
+    [Fact]
+    public async Task A_backend_without_discovery_404_leaves_the_account_unconstrained()
+    {
+        ChatGptTokenProvider provider = _fixture.CreateProvider();
+        using var router = new WorkspaceRouter(provider, new WorkspaceRouterOptions { ChatGptBaseUrl = new Uri(Server.BaseAddress, "no-routing-here/") }, httpClient: null, _fixture.Time);
+
+        WorkspaceRouting routing = await router.DiscoverAsync();
+
+        Assert.False(routing.IsConstrained);
+        Assert.False(routing.IsOriginDiscovered);
+        Assert.Equal(new Uri(Server.BaseAddress.GetLeftPart(UriPartial.Authority) + "/"), routing.BackendOrigin);
+        Assert.Single(Server.RequestsTo("/no-routing-here/wham/accounts/check"));
     }
 
     [Fact]
