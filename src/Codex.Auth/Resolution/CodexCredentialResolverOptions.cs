@@ -28,4 +28,10 @@ public sealed class CodexCredentialResolverOptions
     /// identity's task registration). <see langword="null"/> keeps each provider's default.
     /// </summary>
     public Uri? AuthApiBaseUrl { get; set; }
+
+    /// <summary>
+    /// Gets or sets configuration set in code (store, <c>chatgpt_base_url</c>) that wins over the environment and
+    /// <c>config.toml</c>; <see langword="null"/> for none. Its <c>CodexHome</c> is used when <see cref="CodexHome"/> is not set.
+    /// </summary>
+    public Configuration.CodexConfigurationOptions? Configuration { get; set; }
 }
