@@ -120,6 +120,7 @@ public sealed class CliStatusTests : IAsyncLifetime
     {
         FakeSignIn stale = _server.SignIn("acct_gone");
         File.WriteAllText(_home.File("auth.json"), stale.ToAuthJson(DateTimeOffset.UtcNow));
+        File.SetUnixFileMode(_home.File("auth.json"), UnixFileMode.UserRead | UnixFileMode.UserWrite); // as Codex writes it: no permission warning
         _server.SignIn("acct_gone"); // signed in elsewhere since: the stored tokens no longer work
 
         CliResult text = await RunAsync(null, "status", "--verify", "--chatgpt-base-url", _server.ChatGptBaseUrl.AbsoluteUri);
