@@ -25,13 +25,13 @@ internal static class ExportTokenCommand
 
     private static async Task<int> RunAsync(CliContext context, bool json, CancellationToken cancellationToken)
     {
-        FileCredentialStore store = context.CreateStore();
+        ICodexCredentialStore store = context.CreateStore();
         CodexAuthDocument? document = await store.LoadAsync(cancellationToken).ConfigureAwait(false);
         if (document is null)
         {
             throw new CodexAuthException(
                 CodexAuthFailureReason.NotSignedIn,
-                $"Not signed in: no credentials in {store.FilePath}.",
+                $"Not signed in: no credentials in {CodexCredentialStores.Describe(store)}.",
                 "Run `codex login --device-auth` (or `codex-auth login --device-auth`) on this host first.");
         }
 
@@ -51,7 +51,7 @@ internal static class ExportTokenCommand
         }
 
         using var provider = context.CreateProviderFactory().CreateChatGpt(
-            new ChatGptTokenProviderOptions { Store = store, WatchStore = false });
+            new ChatGptTokenProviderOptions { Store = store, WatchStore = false, BaseUrl = context.Configuration.ChatGptCodexBaseUrl });
         ExportedAccessToken token = await provider.ExportAccessTokenAsync(cancellationToken).ConfigureAwait(false);
         if (token.RefreshError is { } refreshError)
         {

@@ -70,7 +70,7 @@ internal static class StatusCommand
     private static async Task<int> RunAsync(CliContext context, bool json, bool verify, string? chatGptBaseUrlOption, CancellationToken cancellationToken)
     {
         Uri chatGptBaseUrl = verify ? ParseBase(chatGptBaseUrlOption, context) : CodexEndpoints.ChatGptBackendBaseUrl;
-        FileCredentialStore store = context.CreateStore();
+        ICodexCredentialStore store = context.CreateStore();
         using var signIn = new CodexSignIn(store, context.CreateSignInOptions(null));
         SignInStatus? stored = await signIn.GetStatusAsync(cancellationToken).ConfigureAwait(false);
         InUse? inUse = InUse.FromVariables(context.Environment) ?? (stored is null ? null : InUse.FromStore(stored));
@@ -81,13 +81,14 @@ internal static class StatusCommand
         }
 
         DateTimeOffset now = context.Time.GetUtcNow();
+        string where = CodexCredentialStores.Describe(store); // after the read: auto says which store it used
         if (json)
         {
-            await context.Out.WriteLineAsync(ToJson(inUse, stored, store.FilePath, now, verification)).ConfigureAwait(false);
+            await context.Out.WriteLineAsync(ToJson(inUse, stored, where, now, verification)).ConfigureAwait(false);
         }
         else
         {
-            await WriteTextAsync(context.Out, inUse, stored, store.FilePath, now, verification).ConfigureAwait(false);
+            await WriteTextAsync(context.Out, inUse, stored, where, now, verification).ConfigureAwait(false);
         }
 
         // Unsafe permissions on stderr, so that --json output stays one document.
@@ -98,7 +99,7 @@ internal static class StatusCommand
 
         if (inUse is null)
         {
-            await context.Error.WriteLineAsync($"codex-auth: not signed in (no {store.FilePath}, no {CodexEnvironmentVariables.CodexApiKey}, no {CodexEnvironmentVariables.CodexAccessToken}). Run `codex login`, `codex login --device-auth` or `codex login --with-api-key` (or codex-auth login).").ConfigureAwait(false);
+            await context.Error.WriteLineAsync($"codex-auth: not signed in (nothing in {where}, no {CodexEnvironmentVariables.CodexApiKey}, no {CodexEnvironmentVariables.CodexAccessToken}). Run `codex login`, `codex login --device-auth` or `codex login --with-api-key` (or codex-auth login).").ConfigureAwait(false);
             return CliExitCodes.Failure;
         }
 
@@ -255,11 +256,11 @@ internal static class StatusCommand
 
         if (inUse.FromEnvironment)
         {
-            await Line(o, "Stored", stored is null ? $"none ({storePath})" : $"{ModeName(stored)} in {stored.Location} (not used while {inUse.Source} is set)").ConfigureAwait(false);
+            await Line(o, "Stored", stored is null ? $"none ({storePath})" : $"{ModeName(stored)} in {storePath} (not used while {inUse.Source} is set)").ConfigureAwait(false);
         }
         else
         {
-            await Line(o, "Stored in", stored!.Location).ConfigureAwait(false);
+            await Line(o, "Stored in", storePath).ConfigureAwait(false);
         }
 
         if (verification is not null)

@@ -120,7 +120,11 @@ public sealed class CliStatusTests : IAsyncLifetime
     {
         FakeSignIn stale = _server.SignIn("acct_gone");
         File.WriteAllText(_home.File("auth.json"), stale.ToAuthJson(DateTimeOffset.UtcNow));
-        File.SetUnixFileMode(_home.File("auth.json"), UnixFileMode.UserRead | UnixFileMode.UserWrite); // as Codex writes it: no permission warning
+        if (!OperatingSystem.IsWindows())
+        {
+            // As the Codex CLI writes it; otherwise the umask decides, and a group-readable file adds a permissions warning to stderr.
+            File.SetUnixFileMode(_home.File("auth.json"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
         _server.SignIn("acct_gone"); // signed in elsewhere since: the stored tokens no longer work
 
         CliResult text = await RunAsync(null, "status", "--verify", "--chatgpt-base-url", _server.ChatGptBaseUrl.AbsoluteUri);
