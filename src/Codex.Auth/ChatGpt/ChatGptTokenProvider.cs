@@ -597,6 +597,17 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
                 }
             }
 
+            // The refresh token is single-use: spend it only when the new tokens can be written.
+            try
+            {
+                await _store.EnsureWritableAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (CodexAuthException ex)
+            {
+                Volatile.Write(ref _lastRefreshFailure, ex);
+                throw;
+            }
+
             TokenRefreshResult result;
             try
             {

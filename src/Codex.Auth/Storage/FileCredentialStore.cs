@@ -115,6 +115,43 @@ public sealed class FileCredentialStore : ICodexCredentialStore
     }
 
     /// <inheritdoc />
+    /// <remarks>Creates, writes, flushes and removes a temp file where the next save would write (through a symbolic link).</remarks>
+    public ValueTask EnsureWritableAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        string target = ResolveWriteTarget();
+        string directory = Path.GetDirectoryName(target) ?? Directory;
+        string probe = Path.Combine(directory, ".auth-" + RandomSuffix());
+        try
+        {
+            EnsureDirectory();
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            using (var stream = new FileStream(probe, options))
+            {
+                stream.WriteByte((byte)'{');
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Delete(probe);
+            return default;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(probe);
+            throw new CodexAuthException(
+                CodexAuthFailureReason.StoreUnavailable,
+                $"The credentials file '{FilePath}' cannot be written ({ex.GetType().Name}), so the refresh token was not spent: a refresh now would lose the sign-in.",
+                $"Make '{directory}' writable by you (and check the disk has room); the sign-in is still valid.",
+                ex);
+        }
+    }
+
+    /// <inheritdoc />
     public async ValueTask<bool> DeleteAsync(CancellationToken cancellationToken = default)
     {
         if (!System.IO.Directory.Exists(Directory))

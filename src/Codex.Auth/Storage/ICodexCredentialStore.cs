@@ -38,4 +38,13 @@ public interface ICodexCredentialStore
     /// <param name="onChanged">Called after the document may have changed.</param>
     /// <returns>Disposing it ends the subscription.</returns>
     IDisposable Watch(Action onChanged);
+
+    /// <summary>
+    /// Checks that a save would succeed, before a refresh spends the single-use refresh token: a refresh whose new tokens cannot
+    /// be written loses the sign-in. The default does nothing (stores that cannot tell).
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <returns>A task that completes when the store can be written.</returns>
+    /// <exception cref="CodexAuthException"><see cref="CodexAuthFailureReason.StoreUnavailable"/> when it cannot be written.</exception>
+    ValueTask EnsureWritableAsync(CancellationToken cancellationToken = default) => default;
 }

@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json.Nodes;
+using Codex.Auth.Testing;
+using Codex.Auth.Tests.Cli;
+using Codex.Auth.Tests.Infrastructure;
+
+namespace Codex.Auth.Tests.Storage;
+
+/// <summary>A refresh into a CODEX_HOME the process cannot write must not lose the sign-in (run as an unprivileged user).</summary>
+public sealed class UnwritableHomeTests
+{
+    [Fact]
+    public async Task A_refresh_that_could_not_be_saved_is_not_attempted_and_the_sign_in_survives()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.UserName != "root" || !File.Exists("/usr/bin/setpriv"))
+        {
+            // Without root there is no other user to become; a directory this user cannot write is then not constructible.
+            Console.WriteLine("UnwritableHomeTests: skipped — needs root and setpriv(1) to run the CLI as an unprivileged user.");
+            return;
+        }
+
+        await using FakeCodexServer server = await FakeCodexServer.StartAsync();
+        using var home = new TempDirectory();
+        FakeSignIn signIn = server.SignIn(accountId: "acct_ro");
+        JsonObject doc = (JsonObject)JsonNode.Parse(signIn.ToAuthJson(DateTimeOffset.UtcNow.AddHours(-3)))!;
+        doc["tokens"]!["access_token"] = server.MintJwt(new JsonObject
+        {
+            ["exp"] = DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeSeconds(),
+            ["iat"] = DateTimeOffset.UtcNow.AddHours(-3).ToUnixTimeSeconds(),
+        });
+        File.WriteAllText(home.File("auth.json"), doc.ToJsonString());
+        byte[] before = File.ReadAllBytes(home.File("auth.json"));
+
+        // Owned by root: readable by everyone, writable by root only.
+        File.SetUnixFileMode(home.Path, (UnixFileMode)0x1ED);                    // 0755
+        File.SetUnixFileMode(home.File("auth.json"), (UnixFileMode)0x1A4);       // 0644
+        File.WriteAllText(home.File("auth.lock"), string.Empty);
+        File.WriteAllText(home.File("auth.json.lock"), string.Empty);
+        File.SetUnixFileMode(home.File("auth.lock"), (UnixFileMode)0x1B6);       // 0666: the lock itself may be taken
+        File.SetUnixFileMode(home.File("auth.json.lock"), (UnixFileMode)0x1B6);
+
+        (int exitCode, string stdout, string stderr) = await RunAsNobodyAsync(home.Path, server.TokenEndpoint);
+
+        Assert.True(exitCode == 1, stdout + stderr);
+        Assert.Contains("cannot be written", stderr, StringComparison.Ordinal);
+        Assert.Contains("not spent", stderr, StringComparison.Ordinal);
+        Assert.Equal(0, server.TokenRefreshCount);
+        Assert.Equal(before, File.ReadAllBytes(home.File("auth.json")));
+        Assert.DoesNotContain(signIn.RefreshToken, stdout + stderr, StringComparison.Ordinal);
+
+        // The sign-in is intact: once the directory can be written, the same refresh token works.
+        CliResult owner = await CliProcess.RunAsync(home.Path, ["export-token"], null, new Dictionary<string, string> { ["CODEX_REFRESH_TOKEN_URL_OVERRIDE"] = server.TokenEndpoint.AbsoluteUri });
+        Assert.True(owner.ExitCode == 0, owner.All);
+        Assert.Equal(1, server.TokenRefreshCount);
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsNobodyAsync(string codexHome, Uri tokenEndpoint)
+    {
+        using var dotnetHome = new TempDirectory();
+        File.SetUnixFileMode(dotnetHome.Path, (UnixFileMode)0x1FF);
+        var info = new ProcessStartInfo("setpriv")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        foreach (string arg in new[] { "--reuid=65534", "--regid=65534", "--clear-groups", "dotnet", CliProcess.CliPath, "export-token" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (string name in new[] { "CODEX_API_KEY", "CODEX_ACCESS_TOKEN", "CODEX_AGENT_IDENTITY", "OPENAI_API_KEY" })
+        {
+            info.Environment.Remove(name);
+        }
+
+        info.Environment["CODEX_HOME"] = codexHome;
+        info.Environment["HOME"] = dotnetHome.Path;
+        info.Environment["DOTNET_CLI_HOME"] = dotnetHome.Path;
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        info.Environment["CODEX_REFRESH_TOKEN_URL_OVERRIDE"] = tokenEndpoint.AbsoluteUri;
+        using Process process = Process.Start(info)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
