@@ -120,6 +120,11 @@ public sealed class CliStatusTests : IAsyncLifetime
     {
         FakeSignIn stale = _server.SignIn("acct_gone");
         File.WriteAllText(_home.File("auth.json"), stale.ToAuthJson(DateTimeOffset.UtcNow));
+        if (!OperatingSystem.IsWindows())
+        {
+            // As the Codex CLI writes it: 0600, so that status's permission warning does not add a second stderr line.
+            File.SetUnixFileMode(_home.File("auth.json"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
         _server.SignIn("acct_gone"); // signed in elsewhere since: the stored tokens no longer work
 
         CliResult text = await RunAsync(null, "status", "--verify", "--chatgpt-base-url", _server.ChatGptBaseUrl.AbsoluteUri);
