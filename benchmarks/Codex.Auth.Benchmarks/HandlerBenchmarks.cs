@@ -19,6 +19,7 @@ public class HandlerBenchmarks
 {
     private readonly List<IDisposable> _disposables = [];
     private Invocation _floorAuthorization = null!;
+    private Invocation _floorAuthorizationChecked = null!;
     private Invocation _floorThreeHeaders = null!;
     private Invocation _floorAgent = null!;
     private Invocation _apiKey = null!;
@@ -73,6 +74,7 @@ public class HandlerBenchmarks
         _ = Warm(agentSystem);
 
         _floorAuthorization = Invoke(new ManualHeadersHandler("Bearer " + BenchmarkCredentials.ApiKey), BenchmarkCredentials.ApiUrl);
+        _floorAuthorizationChecked = Invoke(new DestinationCheckedHeadersHandler("Bearer " + BenchmarkCredentials.ApiKey, BenchmarkCredentials.ApiUrl.IdnHost), BenchmarkCredentials.ApiUrl);
         _floorThreeHeaders = Invoke(new ManualHeadersHandler("Bearer " + accessToken, BenchmarkCredentials.AccountId, fedRamp: true), BenchmarkCredentials.CodexUrl);
         _floorAgent = Invoke(new ManualHeadersHandler(assertion, BenchmarkCredentials.AccountId, fedRamp: true), BenchmarkCredentials.CodexUrl);
         _apiKey = Invoke(new CodexAuthHandler(ApiKeyProvider.FromKey(BenchmarkCredentials.ApiKey)), BenchmarkCredentials.ApiUrl);
@@ -89,7 +91,7 @@ public class HandlerBenchmarks
                 new MicrosoftIdentityMessageHandlerOptions { Scopes = { "api://codex/.default" } }),
             BenchmarkCredentials.ApiUrl);
 
-        foreach (Invocation invocation in new[] { _floorAuthorization, _floorThreeHeaders, _floorAgent, _apiKey, _chatGptCached, _chatGptRefreshInFlight, _agentSameSecond, _agentSameSecondSystemClock, _kiota, _identityWeb })
+        foreach (Invocation invocation in new[] { _floorAuthorization, _floorAuthorizationChecked, _floorThreeHeaders, _floorAgent, _apiKey, _chatGptCached, _chatGptRefreshInFlight, _agentSameSecond, _agentSameSecondSystemClock, _kiota, _identityWeb })
         {
             _ = invocation.Send().GetAwaiter().GetResult(); // the cached response is shared: never dispose it
             if (!invocation.Request.Headers.Contains("Authorization"))
@@ -108,6 +110,10 @@ public class HandlerBenchmarks
     [Benchmark(Description = "Floor: Authorization by hand")]
     [BenchmarkCategory("ApiKey")]
     public Task<HttpResponseMessage> FloorAuthorization() => _floorAuthorization.Send();
+
+    [Benchmark(Description = "Floor: Authorization by hand, destination checked")]
+    [BenchmarkCategory("ApiKey")]
+    public Task<HttpResponseMessage> FloorAuthorizationChecked() => _floorAuthorizationChecked.Send();
 
     [Benchmark(Description = "Codex.Auth: API key")]
     [BenchmarkCategory("ApiKey")]
@@ -153,7 +159,7 @@ public class HandlerBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        foreach (Invocation invocation in new[] { _floorAuthorization, _floorThreeHeaders, _floorAgent, _apiKey, _chatGptCached, _chatGptRefreshInFlight, _agentSameSecond, _agentSameSecondSystemClock, _kiota, _identityWeb })
+        foreach (Invocation invocation in new[] { _floorAuthorization, _floorAuthorizationChecked, _floorThreeHeaders, _floorAgent, _apiKey, _chatGptCached, _chatGptRefreshInFlight, _agentSameSecond, _agentSameSecondSystemClock, _kiota, _identityWeb })
         {
             invocation?.Dispose();
         }

@@ -4,6 +4,17 @@ using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using Codex.Auth.Benchmarks;
 
+// `--paired-only`: only the paired judgement of the in-process targets (about a minute), no BenchmarkDotNet run.
+if (args.Contains("--paired-only"))
+{
+    (string pairedText, _) = PairedSuite.Run();
+    Console.WriteLine(pairedText);
+    return 0;
+}
+
+bool paired = !args.Contains("--no-paired");
+args = [.. args.Where(a => a != "--no-paired")];
+
 // A short job by default (a few minutes for the whole suite on two cores); `--job …` on the command line replaces it.
 bool jobOnCommandLine = args.Any(a => a is "--job" or "-j");
 IConfig config = DefaultConfig.Instance.WithOptions(ConfigOptions.JoinSummary);
@@ -27,11 +38,20 @@ IReadOnlyList<int>? tokenRequests = File.Exists(countFile)
     : null;
 File.Delete(countFile);
 
-TargetReport report = TargetReport.Evaluate(summaries, tokenRequests);
+TargetReport report = TargetReport.Evaluate(summaries, tokenRequests, judgedPaired: paired);
 Console.WriteLine();
 Console.WriteLine(report.Text);
+string markdown = report.Markdown;
+if (paired)
+{
+    // The verdicts of the in-process targets: subject and floor alternating in this process.
+    (string pairedText, string pairedMarkdown) = PairedSuite.Run();
+    Console.WriteLine(pairedText);
+    markdown += Environment.NewLine + pairedMarkdown;
+}
+
 string resultsDirectory = summaries[0].ResultsDirectoryPath;
 Directory.CreateDirectory(resultsDirectory);
-File.WriteAllText(Path.Combine(resultsDirectory, "targets.md"), report.Markdown);
+File.WriteAllText(Path.Combine(resultsDirectory, "targets.md"), markdown);
 Console.WriteLine($"Targets written to {Path.Combine(resultsDirectory, "targets.md")}");
 return report.Failed ? 1 : 0;

@@ -13,6 +13,7 @@ namespace Codex.Auth.Benchmarks;
 internal sealed class TargetReport
 {
     private readonly List<string[]> _rows = [];
+    private bool _judgedPaired;
 
     private TargetReport()
     {
@@ -24,10 +25,14 @@ internal sealed class TargetReport
 
     public string Markdown { get; private set; } = string.Empty;
 
-    public static TargetReport Evaluate(IEnumerable<Summary> summaries, IReadOnlyList<int>? tokenRequests)
+    /// <param name="judgedPaired">
+    /// The ratio targets are judged by the paired run (<see cref="PairedSuite"/>); here they are then information only, since each
+    /// BenchmarkDotNet case runs in its own process at another moment.
+    /// </param>
+    public static TargetReport Evaluate(IEnumerable<Summary> summaries, IReadOnlyList<int>? tokenRequests, bool judgedPaired = false)
     {
         var results = new Dictionary<string, Measured>(StringComparer.Ordinal);
-        var report = new TargetReport();
+        var report = new TargetReport { _judgedPaired = judgedPaired };
         foreach (BenchmarkReport r in summaries.SelectMany(s => s.Reports))
         {
             string name = r.BenchmarkCase.Descriptor.WorkloadMethod.Name;
@@ -41,7 +46,8 @@ internal sealed class TargetReport
             results[name] = new Measured(stats.Median, stats.Min, stats.StandardDeviation, r.GcStats.GetBytesAllocatedPerOperation(r.BenchmarkCase) ?? 0);
         }
 
-        report.Within("API key ≤ 1.15× floor (Authorization only)", results, nameof(HandlerBenchmarks.ApiKey), nameof(HandlerBenchmarks.FloorAuthorization), 1.15);
+        report.Within("API key ≤ 1.15× floor that also checks the destination", results, nameof(HandlerBenchmarks.ApiKey), nameof(HandlerBenchmarks.FloorAuthorizationChecked), 1.15);
+        report.Info("API key vs floor that only sets the header", results, nameof(HandlerBenchmarks.ApiKey), nameof(HandlerBenchmarks.FloorAuthorization));
         report.Within("ChatGPT cached ≤ 1.15× floor (three headers)", results, nameof(HandlerBenchmarks.ChatGptCached), nameof(HandlerBenchmarks.FloorThreeHeaders), 1.15);
         report.Within("ChatGPT, refresh in flight ≤ 1.15× floor (three headers)", results, nameof(HandlerBenchmarks.ChatGptRefreshInFlight), nameof(HandlerBenchmarks.FloorThreeHeaders), 1.15);
         report.Ahead("API key ahead of Kiota (same job: one bearer header)", results, nameof(HandlerBenchmarks.ApiKey), nameof(HandlerBenchmarks.Kiota));
@@ -50,7 +56,7 @@ internal sealed class TargetReport
         report.Info("ChatGPT cached (3 headers) vs Identity.Web (1 header)", results, nameof(HandlerBenchmarks.ChatGptCached), nameof(HandlerBenchmarks.IdentityWeb));
         report.Within("Agent, same second (FakeTimeProvider) ≤ 1.2× floor", results, nameof(HandlerBenchmarks.AgentSameSecond), nameof(HandlerBenchmarks.FloorAgent), 1.2);
         report.Within("Agent, same second (system clock) ≤ 1.2× floor", results, nameof(HandlerBenchmarks.AgentSameSecondSystemClock), nameof(HandlerBenchmarks.FloorAgent), 1.2);
-        report.Within("Agent, new second ≤ 1.3× Ed25519 sign", results, nameof(SigningBenchmarks.AgentNewSecond), nameof(SigningBenchmarks.Ed25519Sign), 1.3, checkBytes: false);
+        report.Within("Agent, new second ≤ 1.2× Ed25519 sign", results, nameof(SigningBenchmarks.AgentNewSecond), nameof(SigningBenchmarks.Ed25519Sign), 1.2, checkBytes: false);
         report.TokenRequests(results, tokenRequests);
         report.Render();
         return report;
@@ -67,7 +73,7 @@ internal sealed class TargetReport
         double minRatio = s.Min / f.Min;
         bool bytesOk = !checkBytes || s.Bytes <= f.Bytes;
         string detail = string.Create(CultureInfo.InvariantCulture, $"{Ns(s)} vs {Ns(f)}; fastest iterations {Ratio(minRatio)}; {s.Bytes} B vs {f.Bytes} B{(checkBytes ? (bytesOk ? " (≤ floor)" : " (MORE than floor)") : string.Empty)}");
-        _rows.Add([target, Ratio(ratio), Verdict(ratio <= limit && bytesOk, minRatio <= limit && bytesOk), detail]);
+        _rows.Add([target, Ratio(ratio), _judgedPaired ? "info" : Verdict(ratio <= limit && bytesOk, minRatio <= limit && bytesOk), detail]);
     }
 
     private void Ahead(string target, Dictionary<string, Measured> results, string subject, string peer)

@@ -1,4 +1,5 @@
 using Codex.Auth.Proxy.Internal;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -13,6 +14,7 @@ public static class CodexAuthProxyEndpointRouteBuilderExtensions
     /// <summary>
     /// Maps the proxy routes registered by <c>AddCodexAuthProxy</c>: <c>/backend-api/**</c>, <c>/v1/**</c> and the auth paths. Responses
     /// stream through unbuffered (server-sent events arrive as sent) and WebSocket upgrades are proxied with the same header rules.
+    /// Also maps the proxy's own health endpoint, <see cref="Codex.Auth.Proxy.CodexAuthProxyOptions.HealthPath"/> (never forwarded).
     /// </summary>
     /// <param name="endpoints">The app.</param>
     /// <returns>A builder for conventions on the proxy endpoints.</returns>
@@ -22,6 +24,8 @@ public static class CodexAuthProxyEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(endpoints);
         ProxyPipeline pipeline = endpoints.ServiceProvider.GetService<ProxyPipeline>()
             ?? throw new InvalidOperationException("Call services.AddCodexAuthProxy(options) before app.MapCodexAuthProxy().");
+        HealthEndpoint health = endpoints.ServiceProvider.GetRequiredService<HealthEndpoint>();
+        endpoints.MapMethods(Codex.Auth.Proxy.CodexAuthProxyOptions.HealthPath, [HttpMethods.Get, HttpMethods.Head], health.InvokeAsync);
         return endpoints.MapReverseProxy(proxy =>
         {
             proxy.Use(pipeline.InvokeAsync);

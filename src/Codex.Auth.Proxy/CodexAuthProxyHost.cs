@@ -94,10 +94,13 @@ public sealed class CodexAuthProxyHost : IAsyncDisposable
             }
 
             builder.Services.AddSingleton<IHostLifetime, NoopHostLifetime>();
-            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTimeout);
             builder.WebHost.ConfigureKestrel(kestrel =>
             {
                 kestrel.AddServerHeader = false;
+                kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodySize;
+                kestrel.Limits.MaxRequestHeadersTotalSize = options.MaxRequestHeadersTotalSize * 2; // the pipeline answers over 1× with a JSON reason
+                kestrel.Limits.KeepAliveTimeout = options.IdleTimeout;
                 kestrel.Listen(listen, options.Port, listenOptions =>
                 {
                     listenOptions.Protocols = HttpProtocols.Http1AndHttp2;
@@ -108,6 +111,7 @@ public sealed class CodexAuthProxyHost : IAsyncDisposable
                 });
             });
             builder.Services.AddCodexAuthProxy(options);
+            WithoutDataProtectionStartup(builder.Services);
             app = builder.Build();
             app.MapCodexAuthProxy();
 
@@ -137,7 +141,10 @@ public sealed class CodexAuthProxyHost : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops listening and releases the host credential (when the proxy resolved it).</summary>
+    /// <summary>
+    /// Stops accepting connections, waits up to <see cref="CodexAuthProxyOptions.DrainTimeout"/> for requests in flight (streams
+    /// included), cuts the rest, and releases the host credential (when the proxy resolved it).
+    /// </summary>
     /// <returns>A task that completes when stopped.</returns>
     public async ValueTask DisposeAsync()
     {
@@ -159,6 +166,23 @@ public sealed class CodexAuthProxyHost : IAsyncDisposable
 
     /// <inheritdoc />
     public override string ToString() => $"CodexAuthProxyHost {Address}";
+
+    /// <summary>
+    /// YARP registers ASP.NET Core Data Protection for its session-affinity cookies, which this proxy never configures. Data
+    /// Protection's hosted service loads (or creates and writes) a key ring under <c>~/.aspnet</c> at start, which loads the XML
+    /// stack (~4 MiB resident) and a file write for nothing. Without the hosted service the key ring is still loaded on first use.
+    /// </summary>
+    private static void WithoutDataProtectionStartup(IServiceCollection services)
+    {
+        for (int i = services.Count - 1; i >= 0; i--)
+        {
+            if (services[i].ServiceType == typeof(IHostedService)
+                && services[i].ImplementationType?.FullName == "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService")
+            {
+                services.RemoveAt(i);
+            }
+        }
+    }
 
     private static (X509Certificate2? Certificate, string? CaPath) PrepareTls(CodexAuthProxyOptions options, IPAddress listen)
     {

@@ -26,6 +26,12 @@ public sealed class CodexAuthProxyOptions
     /// <summary>The header a client must send with <see cref="AgentKey"/> when one is configured. Never forwarded upstream.</summary>
     public const string AgentKeyHeaderName = "X-Codex-Auth-Proxy-Key";
 
+    /// <summary>
+    /// The proxy's own health endpoint (GET or HEAD), never forwarded and open without the agent key: 200 with
+    /// <c>{"status":"healthy"|"degraded",...}</c>, or 503 with <c>"unhealthy"</c> when the host credential needs a sign-in.
+    /// </summary>
+    public const string HealthPath = "/.codex-auth/health";
+
     /// <summary>Gets or sets where <c>/backend-api/**</c> goes; the <c>/backend-api</c> prefix is replaced by this URL's path. Default <c>https://chatgpt.com/backend-api</c>.</summary>
     public Uri ChatGptUpstream { get; set; } = new("https://chatgpt.com/backend-api");
 
@@ -95,8 +101,46 @@ public sealed class CodexAuthProxyOptions
     /// <summary>Gets or sets a value indicating whether every request's headers are logged, credential headers redacted to a fingerprint. Default <see langword="false"/>.</summary>
     public bool LogHeaders { get; set; }
 
+    /// <summary>
+    /// Gets or sets a value indicating whether each request is logged (method, path, route, status, duration) at Information.
+    /// Default <see langword="false"/>: the line is logged at Debug only, so a sidecar under load writes nothing per request;
+    /// warnings and errors are always logged.
+    /// </summary>
+    public bool LogRequests { get; set; }
+
     /// <summary>Gets or sets how long an upstream response may stay silent before it is aborted (long SSE streams). Default 15 minutes.</summary>
     public TimeSpan UpstreamActivityTimeout { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// Gets or sets how long connecting to an upstream (TCP and TLS) may take before the request fails with 502 and a JSON reason.
+    /// Default 10 seconds.
+    /// </summary>
+    public TimeSpan UpstreamConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Gets or sets how long <see cref="CodexAuthProxyHost"/> keeps an idle client connection open between requests. Default 2 minutes.
+    /// A request in progress (including a long model stream) is never idle.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Gets or sets the largest request body forwarded, in bytes; a larger one is refused with 413 and a JSON reason. Default 32 MiB
+    /// (a long conversation with images fits).
+    /// </summary>
+    public long MaxRequestBodySize { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>
+    /// Gets or sets the largest total size of a request's header names and values, in bytes; a larger one is refused with 431 and a JSON
+    /// reason. Default 32 KiB. <see cref="CodexAuthProxyHost"/> also has Kestrel refuse (431, no body) headers over twice this size.
+    /// </summary>
+    public int MaxRequestHeadersTotalSize { get; set; } = 32 * 1024;
+
+    /// <summary>
+    /// Gets or sets how long stopping <see cref="CodexAuthProxyHost"/> (SIGTERM for <c>codex-auth proxy</c>) waits for requests in flight,
+    /// model streams and WebSockets included, after it stopped accepting connections; the rest are then cut. Default 25 seconds, inside
+    /// the 30-second grace period Kubernetes and Docker give by default.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(25);
 
     /// <summary>
     /// Gets or sets how often, at most, an upstream 401 on the ChatGPT route may make the host refresh the same credential
@@ -126,9 +170,19 @@ public sealed class CodexAuthProxyOptions
             throw new InvalidOperationException($"{nameof(UpstreamRejectionRecoveryInterval)} must not be negative.");
         }
 
-        if (UpstreamActivityTimeout <= TimeSpan.Zero)
+        if (UpstreamActivityTimeout <= TimeSpan.Zero || UpstreamConnectTimeout <= TimeSpan.Zero || IdleTimeout <= TimeSpan.Zero)
         {
-            throw new InvalidOperationException($"{nameof(UpstreamActivityTimeout)} must be positive.");
+            throw new InvalidOperationException($"{nameof(UpstreamActivityTimeout)}, {nameof(UpstreamConnectTimeout)} and {nameof(IdleTimeout)} must be positive.");
+        }
+
+        if (DrainTimeout < TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"{nameof(DrainTimeout)} must not be negative.");
+        }
+
+        if (MaxRequestBodySize <= 0 || MaxRequestHeadersTotalSize < 1024)
+        {
+            throw new InvalidOperationException($"{nameof(MaxRequestBodySize)} must be positive and {nameof(MaxRequestHeadersTotalSize)} at least 1024 bytes.");
         }
 
         ArgumentNullException.ThrowIfNull(Tls);

@@ -39,7 +39,11 @@ public static class CodexAuthProxyServiceCollectionExtensions
         services.TryAddSingleton(sp => new HostCredentials(options, sp.GetService<ILoggerFactory>()));
         services.TryAddSingleton(sp => new ProxyRouting(options, sp.GetRequiredService<HostCredentials>(), sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
         services.TryAddSingleton(sp => new ProxyPipeline(options, sp.GetRequiredService<HostCredentials>(), sp.GetRequiredService<ProxyRouting>(), sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
+        services.TryAddSingleton(sp => new HealthEndpoint(options, sp.GetRequiredService<HostCredentials>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, HostCredentialsStartup>());
+
+        // Before AddReverseProxy, which only adds YARP's default client factory when none is registered.
+        services.TryAddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory>(new ProxyHttpClientFactory(options));
         services.AddReverseProxy()
             .LoadFromMemory(ProxyRoutes.Routes(), ProxyRoutes.Clusters(options))
             .AddTransforms<CredentialTransformProvider>();

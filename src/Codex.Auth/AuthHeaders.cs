@@ -20,6 +20,7 @@ public sealed class AuthHeaders
     private static readonly string[] s_noAccount = [];
 
     private readonly string _authorization;
+    private string? _fingerprint;
 
     /// <summary>Creates a header set.</summary>
     /// <param name="scheme">The authorization scheme, for example <c>Bearer</c> or <c>AgentAssertion</c>.</param>
@@ -55,7 +56,19 @@ public sealed class AuthHeaders
         AccountId = accountId;
         IsFedRamp = isFedRamp;
         _authorization = string.Concat(scheme, " ", credential);
-        Fingerprint = Fingerprints.Of(credential);
+    }
+
+    /// <summary>
+    /// For credentials this assembly built itself (the agent assertion, one per second): <paramref name="authorization"/> is
+    /// the complete, already valid <c>Authorization</c> value <c>"{scheme} {credential}"</c>; nothing is copied or re-checked.
+    /// </summary>
+    internal AuthHeaders(string scheme, string authorization, string? accountId, bool isFedRamp, bool trusted)
+    {
+        System.Diagnostics.Debug.Assert(trusted && authorization.StartsWith(scheme + " ", StringComparison.Ordinal), "A trusted Authorization value starts with its scheme.");
+        Scheme = scheme;
+        AccountId = accountId;
+        IsFedRamp = isFedRamp;
+        _authorization = authorization;
     }
 
     /// <summary>Gets the authorization scheme, for example <c>Bearer</c>.</summary>
@@ -68,7 +81,8 @@ public sealed class AuthHeaders
     public bool IsFedRamp { get; }
 
     /// <summary>Gets a short, non-reversible fingerprint of the credential (8 hex characters of its SHA-256), for logs.</summary>
-    public string Fingerprint { get; }
+    /// <remarks>Computed on first use (a per-second agent assertion is rarely logged), then kept.</remarks>
+    public string Fingerprint => _fingerprint ??= Fingerprints.Of(_authorization.AsSpan(Scheme.Length + 1));
 
     /// <summary>
     /// Writes the headers onto <paramref name="headers"/>, first removing every existing

@@ -11,7 +11,7 @@ namespace Codex.Auth.Cli.Commands;
 
 /// <summary>
 /// <c>codex-auth proxy --listen 127.0.0.1:PORT [...]</c>: runs <see cref="CodexAuthProxyHost"/> until SIGINT or SIGTERM
-/// (USE-CASES §2 and §3). Prints one line, <c>listening on URL</c>, to stdout when ready; logs each request to stderr.
+/// (USE-CASES §2 and §3). Prints one line, <c>listening on URL</c>, to stdout when ready; logs warnings and errors to stderr (each request too with <c>--log-requests</c>).
 /// The agent key is never taken as an argument value: it comes from a file, stdin or <c>CODEX_AUTH_PROXY_AGENT_KEY</c>.
 /// </summary>
 internal static class ProxyCommand
@@ -43,10 +43,23 @@ internal static class ProxyCommand
             HelpName = "(stdin)",
         };
         Option<bool> verbose = new("--verbose") { Description = "Log every request's headers to stderr: the whole value of every secret-bearing header (Authorization, Cookie, API keys, the agent key) replaced by a fingerprint, Authorization keeping only a known scheme name; paths without query strings." };
+        Option<bool> logRequests = new("--log-requests") { Description = "Log one line per request (method, path, route, status, duration) to stderr. Off by default: under load a sidecar writes nothing per request; warnings and errors are always logged." };
+        Option<string> logFormat = new("--log-format") { Description = "How stderr logs look: simple (one line each, the default) or json (one JSON object per line, for log shippers).", HelpName = "simple|json", DefaultValueFactory = _ => "simple" };
+        logFormat.AcceptOnlyFromAmong("simple", "json");
+        Option<double> drainTimeout = new("--drain-timeout") { Description = "On SIGTERM or Ctrl+C: stop accepting, let requests in flight and open streams finish for up to this many seconds, then exit 0 (default 25, inside the 30 s grace period of Kubernetes and Docker).", HelpName = "seconds", DefaultValueFactory = _ => 25 };
+        Option<long> maxBody = new("--max-request-body-size") { Description = "Refuse request bodies over this many bytes with 413 and a JSON reason (default 33554432, 32 MiB).", HelpName = "bytes", DefaultValueFactory = _ => 32L * 1024 * 1024 };
+        Option<int> maxHeaders = new("--max-request-headers-size") { Description = "Refuse requests whose headers total over this many bytes with 431 and a JSON reason (default 32768).", HelpName = "bytes", DefaultValueFactory = _ => 32 * 1024 };
+        Option<double> idleTimeout = new("--idle-timeout") { Description = "Close a client connection idle between requests for this many seconds (default 120; a stream in progress is never idle).", HelpName = "seconds", DefaultValueFactory = _ => 120 };
+        Option<double> connectTimeout = new("--upstream-connect-timeout") { Description = "Fail a request with 502 and a JSON reason when the upstream does not accept a connection within this many seconds (default 10).", HelpName = "seconds", DefaultValueFactory = _ => 10 };
+        Option<double> upstreamIdle = new("--upstream-idle-timeout") { Description = "Abort an upstream response that stays silent this many seconds (default 900: model streams pause for minutes).", HelpName = "seconds", DefaultValueFactory = _ => 900 };
+        Option<string?> metricsOtlp = new("--metrics-otlp") { Description = "Export the Codex.Auth meter (proxy requests, upstream latency, refreshes) over OTLP/HTTP to this collector URL (e.g. http://127.0.0.1:4318).", HelpName = "url" };
+        Option<string?> metricsPrometheus = new("--metrics-prometheus") { Description = "Serve the Codex.Auth meter for Prometheus at http://ADDRESS:PORT/metrics (a loopback address unless you mean it).", HelpName = "address:port" };
+        Option<double> metricsInterval = new("--metrics-interval") { Description = "With --metrics-otlp: seconds between exports (default 15).", HelpName = "seconds", DefaultValueFactory = _ => 15 };
 
-        var command = new Command("proxy", "Run the Codex auth proxy (YARP) for a sandboxed agent or a recording proxy until Ctrl+C or SIGTERM. Prints `listening on URL` on stdout when ready; logs requests to stderr.")
+        var command = new Command("proxy", "Run the Codex auth proxy (YARP) for a sandboxed agent or a recording proxy until Ctrl+C or SIGTERM. Prints `listening on URL` on stdout when ready; logs warnings and errors (and with --log-requests each request) to stderr.")
         {
-            listen, forward, allowApiKey, chatGpt, openAi, auth, tls, cert, key, caDir, caOut, allowRemote, agentKeyFile, agentKeyStdin, verbose,
+            listen, forward, allowApiKey, chatGpt, openAi, auth, tls, cert, key, caDir, caOut, allowRemote, agentKeyFile, agentKeyStdin, verbose, logRequests, logFormat,
+            drainTimeout, maxBody, maxHeaders, idleTimeout, connectTimeout, upstreamIdle, metricsOtlp, metricsPrometheus, metricsInterval,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -67,6 +80,13 @@ internal static class ProxyCommand
                 Environment = context.Environment,
                 TimeProvider = context.Time,
                 LogHeaders = parse.GetValue(verbose),
+                LogRequests = parse.GetValue(logRequests) || parse.GetValue(verbose),
+                DrainTimeout = Seconds(parse.GetValue(drainTimeout), "--drain-timeout", allowZero: true),
+                MaxRequestBodySize = parse.GetValue(maxBody),
+                MaxRequestHeadersTotalSize = parse.GetValue(maxHeaders),
+                IdleTimeout = Seconds(parse.GetValue(idleTimeout), "--idle-timeout"),
+                UpstreamConnectTimeout = Seconds(parse.GetValue(connectTimeout), "--upstream-connect-timeout"),
+                UpstreamActivityTimeout = Seconds(parse.GetValue(upstreamIdle), "--upstream-idle-timeout"),
             };
             options.ChatGptUpstream = ParseUpstream(parse.GetValue(chatGpt), "--chatgpt-upstream") ?? options.ChatGptUpstream;
             options.OpenAIUpstream = ParseUpstream(parse.GetValue(openAi), "--openai-upstream") ?? options.OpenAIUpstream;
@@ -96,12 +116,21 @@ internal static class ProxyCommand
                 throw new CliUsageException(ex.Message);
             }
 
-            return await RunAsync(context, options, parse.GetValue(verbose), cancellationToken).ConfigureAwait(false);
+            Uri? otlp = ParseUpstream(parse.GetValue(metricsOtlp), "--metrics-otlp");
+            (string Host, int Port)? prometheus = null;
+            if (parse.GetValue(metricsPrometheus) is { } scrape)
+            {
+                (_, string scrapeHost, int scrapePort) = ParseListen(scrape);
+                prometheus = (scrapeHost, scrapePort == 0 ? throw new CliUsageException("--metrics-prometheus needs a fixed port, for example 127.0.0.1:9464.") : scrapePort);
+            }
+
+            using IDisposable? metrics = ProxyMetricsExport.Start(otlp, prometheus, Seconds(parse.GetValue(metricsInterval), "--metrics-interval"));
+            return await RunAsync(context, options, parse.GetValue(verbose), parse.GetValue(logFormat) == "json", cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, CodexAuthProxyOptions options, bool verbose, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, CodexAuthProxyOptions options, bool verbose, bool json, CancellationToken cancellationToken)
     {
         using ILoggerFactory loggers = LoggerFactory.Create(builder =>
         {
@@ -112,15 +141,29 @@ internal static class ProxyCommand
 
             // Hosting ("Request starting … ?query") and YARP ("Proxying to …?query") log whole URLs, query strings included (an
             // authorization code, a state): even with --verbose only the proxy's own lines, which log paths without queries.
-            builder.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+            // YARP's two lines per request are off too. While Hosting's category is enabled at any level ASP.NET Core creates an
+            // Activity and a logging scope for every request, so without --verbose it is switched off entirely.
+            builder.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", verbose ? LogLevel.Warning : LogLevel.None);
             builder.AddFilter("Microsoft.AspNetCore.Routing", LogLevel.Warning);
             builder.AddFilter("Yarp", LogLevel.Warning);
-            builder.AddSimpleConsole(o =>
+            if (json)
             {
-                o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss ";
-                o.UseUtcTimestamp = false;
-            });
+                builder.AddJsonConsole(o =>
+                {
+                    o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fffK";
+                    o.UseUtcTimestamp = true;
+                    o.IncludeScopes = false;
+                });
+            }
+            else
+            {
+                builder.AddSimpleConsole(o =>
+                {
+                    o.SingleLine = true;
+                    o.TimestampFormat = "HH:mm:ss ";
+                    o.UseUtcTimestamp = false;
+                });
+            }
 
             // Everything goes to stderr: stdout carries only the one `listening on` line.
             builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
@@ -153,7 +196,15 @@ internal static class ProxyCommand
         {
             await context.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"listening on {proxy.Address}")).ConfigureAwait(false);
             await context.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-            await WriteAgentHintsAsync(context.Error, options, proxy).ConfigureAwait(false);
+            ILogger cliLog = loggers.CreateLogger(CliLog.Category);
+            if (json)
+            {
+                CliLog.AgentHints(cliLog, $"{proxy.Address}backend-api/", $"{proxy.Address}v1", $"{proxy.Address}oauth/token", $"{proxy.Address}oauth/revoke", proxy.CaCertificatePath);
+            }
+            else
+            {
+                await WriteAgentHintsAsync(context.Error, options, proxy).ConfigureAwait(false);
+            }
 
             try
             {
@@ -161,10 +212,17 @@ internal static class ProxyCommand
             }
             catch (OperationCanceledException)
             {
-                // Ctrl+C or SIGTERM: stop listening, let in-flight requests finish (up to 5 s), exit 0.
+                // Ctrl+C or SIGTERM: stop listening, let in-flight requests finish (up to --drain-timeout), exit 0.
             }
 
-            await context.Error.WriteLineAsync("codex-auth: proxy stopping.").ConfigureAwait(false);
+            if (json)
+            {
+                CliLog.Stopping(cliLog, options.DrainTimeout.TotalSeconds);
+            }
+            else
+            {
+                await context.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"codex-auth: proxy stopping (no new connections; requests in flight get up to {options.DrainTimeout.TotalSeconds:0.#} s to finish).")).ConfigureAwait(false);
+            }
         }
 
         return CliExitCodes.Success;
@@ -218,6 +276,16 @@ internal static class ProxyCommand
         }
 
         return (address, address.ToString(), port);
+    }
+
+    private static TimeSpan Seconds(double value, string flag, bool allowZero = false)
+    {
+        if (double.IsNaN(value) || value < 0 || (value == 0 && !allowZero) || value > TimeSpan.FromDays(1).TotalSeconds)
+        {
+            throw new CliUsageException($"{flag} must be a number of seconds{(allowZero ? " from 0" : " above 0")} up to 86400.");
+        }
+
+        return TimeSpan.FromSeconds(value);
     }
 
     private static Uri? ParseUpstream(string? value, string flag)

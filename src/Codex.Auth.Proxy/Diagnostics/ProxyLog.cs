@@ -7,8 +7,9 @@ internal static partial class ProxyLog
 {
     public const string Category = "Codex.Auth.Proxy";
 
-    [LoggerMessage(1, LogLevel.Information, "{Method} {Path} -> {Upstream} {StatusCode} in {ElapsedMs:0.0} ms")]
-    public static partial void RequestCompleted(ILogger logger, string method, string path, string upstream, int statusCode, double elapsedMs);
+    /// <summary>One line per request: at Information with <see cref="CodexAuthProxyOptions.LogRequests"/>, else at Debug (off by default).</summary>
+    [LoggerMessage(EventId = 1, Message = "{Method} {Path} -> {Upstream} {StatusCode} in {ElapsedMs:0.0} ms")]
+    public static partial void RequestCompleted(ILogger logger, LogLevel level, string method, string path, string upstream, int statusCode, double elapsedMs);
 
     [LoggerMessage(2, LogLevel.Information, "{Method} {Path} headers: {Headers}")]
     public static partial void RequestHeaders(ILogger logger, string method, string path, string headers);

@@ -23,6 +23,7 @@ internal sealed class ProxyPipeline
     private readonly ProxyRouting _routing;
     private readonly ILogger _logger;
     private readonly byte[]? _agentKey;
+    private readonly LogLevel _requestLogLevel;
 
     public ProxyPipeline(CodexAuthProxyOptions options, HostCredentials host, ProxyRouting routing, ILoggerFactory loggerFactory)
     {
@@ -31,6 +32,7 @@ internal sealed class ProxyPipeline
         _routing = routing;
         _logger = loggerFactory.CreateLogger(ProxyLog.Category);
         _agentKey = options.AgentKey is { Length: > 0 } key ? Encoding.UTF8.GetBytes(key) : null;
+        _requestLogLevel = options.LogRequests ? LogLevel.Information : LogLevel.Debug;
     }
 
     public async Task InvokeAsync(HttpContext context, Func<Task> next)
@@ -39,6 +41,12 @@ internal sealed class ProxyPipeline
         string cluster = context.GetReverseProxyFeature().Route.Config.ClusterId ?? "none";
         string upstream = cluster;
         string path = context.Request.Path.Value ?? "/";
+        bool counted = ProxyMetrics.ActiveRequests.Enabled;
+        if (counted)
+        {
+            ProxyMetrics.ActiveRequests.Add(1);
+        }
+
         try
         {
             if (_options.LogHeaders)
@@ -51,6 +59,12 @@ internal sealed class ProxyPipeline
                 upstream = "refused";
                 ProxyLog.AgentKeyRejected(_logger, context.Request.Method, path);
                 await WriteErrorAsync(context, StatusCodes.Status401Unauthorized, "codex_auth_proxy_key_required", $"This proxy requires the {CodexAuthProxyOptions.AgentKeyHeaderName} header.").ConfigureAwait(false);
+                return;
+            }
+
+            if (!await ProxyLimits.CheckRequestAsync(context, _options).ConfigureAwait(false))
+            {
+                upstream = "refused";
                 return;
             }
 
@@ -76,14 +90,31 @@ internal sealed class ProxyPipeline
             }
 
             await next().ConfigureAwait(false);
+            await ProxyLimits.ExplainForwarderErrorAsync(context, _options).ConfigureAwait(false);
         }
         finally
         {
-            ProxyLog.RequestCompleted(_logger, context.Request.Method, path, upstream, context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            if (counted)
+            {
+                ProxyMetrics.ActiveRequests.Add(-1);
+            }
+
+            ProxyMetrics.RecordRequest(cluster, upstream switch
+            {
+                "refused" => ProxyMetrics.Refused,
+                "local" => ProxyMetrics.Local,
+                _ => _host.Enabled && cluster != ProxyRoutes.AuthCluster ? ProxyMetrics.Injected : ProxyMetrics.Transparent,
+            }, context.Response.StatusCode);
+
+            if (_logger.IsEnabled(_requestLogLevel))
+            {
+                double elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                ProxyLog.RequestCompleted(_logger, _requestLogLevel, context.Request.Method, path, upstream, context.Response.StatusCode, elapsedMs);
+            }
         }
     }
 
-    private static Task WriteErrorAsync(HttpContext context, int status, string code, string message)
+    internal static Task WriteErrorAsync(HttpContext context, int status, string code, string message)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";

@@ -204,8 +204,7 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
     private AuthHeaders BuildHeaders(State state, long second)
     {
         AgentIdentityCredential c = state.Credential;
-        string credential = AgentAssertion.BuildCredential(c.Key, c.RuntimeId, state.Info.TaskId, AgentAssertion.FormatTimestamp(second));
-        var headers = new AuthHeaders(AgentAssertion.Scheme, credential, c.AccountId, c.IsFedRamp);
+        AuthHeaders headers = AgentAssertion.BuildHeaders(c.Key, c.RuntimeId, state.Info.TaskId, second, c.AccountId, c.IsFedRamp);
         Volatile.Write(ref _snapshot, new HeaderSnapshot(second, headers));
         return headers;
     }

@@ -5,6 +5,39 @@ namespace Codex.Auth.Internal;
 /// <summary>Base64url (RFC 4648 §5) without padding — JWTs, PKCE, assertions — and a lenient decoder for either base64 alphabet. (net8.0 has no <c>System.Buffers.Text.Base64Url</c>.)</summary>
 internal static class Base64Url
 {
+    /// <summary>The length of <paramref name="byteCount"/> bytes as base64url without padding.</summary>
+    public static int EncodedLength(int byteCount) => ((byteCount * 4) + 2) / 3;
+
+    /// <summary>
+    /// Writes <paramref name="data"/> as base64url without padding into <paramref name="destination"/>, which must hold
+    /// <see cref="EncodedLength"/> characters plus 2 (the padding written and dropped); returns the characters written.
+    /// </summary>
+    public static int EncodeTo(ReadOnlySpan<byte> data, Span<char> destination)
+    {
+        if (!Convert.TryToBase64Chars(data, destination, out int written))
+        {
+            throw new InvalidOperationException("Base64 buffer too small.");
+        }
+
+        while (written > 0 && destination[written - 1] == '=')
+        {
+            written--;
+        }
+
+        Span<char> text = destination[..written];
+        for (int i = 0; i < text.Length; i++)
+        {
+            text[i] = text[i] switch
+            {
+                '+' => '-',
+                '/' => '_',
+                char c => c,
+            };
+        }
+
+        return written;
+    }
+
     /// <summary>Encodes <paramref name="data"/> as base64url without padding.</summary>
     public static string Encode(ReadOnlySpan<byte> data)
     {

@@ -122,7 +122,7 @@ public sealed class CliStatusTests : IAsyncLifetime
         File.WriteAllText(_home.File("auth.json"), stale.ToAuthJson(DateTimeOffset.UtcNow));
         if (!OperatingSystem.IsWindows())
         {
-            // As the Codex CLI writes it: 0600, so that status's permission warning does not add a second stderr line.
+            // As the Codex CLI writes it; otherwise the umask decides, and a group-readable file adds a permissions warning to stderr.
             File.SetUnixFileMode(_home.File("auth.json"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
         _server.SignIn("acct_gone"); // signed in elsewhere since: the stored tokens no longer work
