@@ -92,7 +92,14 @@ internal static class StatusCommand
         }
 
         // Unsafe permissions on stderr, so that --json output stays one document.
-        foreach (string warning in (store as FileCredentialStore)?.CheckPermissions() ?? [])
+        // (auth.json only: the file store, or auto when it fell back to the file.)
+        FileCredentialStore? file = store switch
+        {
+            FileCredentialStore f => f,
+            AutoCredentialStore { UsesFile: true } auto => auto.File,
+            _ => null,
+        };
+        foreach (string warning in file?.CheckPermissions() ?? [])
         {
             await context.Error.WriteLineAsync("codex-auth: warning: " + warning).ConfigureAwait(false);
         }
