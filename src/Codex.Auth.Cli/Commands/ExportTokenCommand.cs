@@ -15,23 +15,31 @@ internal static class ExportTokenCommand
     public static Command Create(CliContext context)
     {
         Option<bool> json = CommonOptions.Json();
+        var storeOptions = new StoreOptions();
         var command = new Command("export-token", "Print the ChatGPT access token (refreshed first when it is near expiry), its expiry, account id and FedRAMP flag — for handing to a proxy or sandbox. Never prints the refresh token. Refuses API keys.")
         {
             json,
         };
-        command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetValue(json), cancellationToken));
+        storeOptions.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            StoreOptions.OpenedStore opened = await storeOptions.OpenAsync(context, parse).ConfigureAwait(false);
+            await using (opened.ConfigureAwait(false))
+            {
+                return await RunAsync(context, opened.Store, parse.GetValue(json), cancellationToken).ConfigureAwait(false);
+            }
+        });
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, bool json, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, ICodexCredentialStore store, bool json, CancellationToken cancellationToken)
     {
-        FileCredentialStore store = context.CreateStore();
         CodexAuthDocument? document = await store.LoadAsync(cancellationToken).ConfigureAwait(false);
         if (document is null)
         {
             throw new CodexAuthException(
                 CodexAuthFailureReason.NotSignedIn,
-                $"Not signed in: no credentials in {store.FilePath}.",
+                $"Not signed in: no credentials in {store.Location}.",
                 "Run `codex login --device-auth` (or `codex-auth login --device-auth`) on this host first.");
         }
 

@@ -42,12 +42,14 @@ internal static class ProxyCommand
             Arity = ArgumentArity.ZeroOrOne,
             HelpName = "(stdin)",
         };
+        var storeOptions = new StoreOptions();
         Option<bool> verbose = new("--verbose") { Description = "Log every request's headers (credentials redacted to fingerprints) and debug messages to stderr." };
 
         var command = new Command("proxy", "Run the Codex auth proxy (YARP) for a sandboxed agent or a recording proxy until Ctrl+C or SIGTERM. Prints `listening on URL` on stdout when ready; logs requests to stderr.")
         {
             listen, forward, allowApiKey, chatGpt, openAi, auth, tls, cert, key, caDir, caOut, allowRemote, agentKeyFile, agentKeyStdin, verbose,
         };
+        storeOptions.AddTo(command);
 
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -96,7 +98,21 @@ internal static class ProxyCommand
                 throw new CliUsageException(ex.Message);
             }
 
-            return await RunAsync(context, options, parse.GetValue(verbose), cancellationToken).ConfigureAwait(false);
+            StoreOptions.OpenedStore? opened = parse.GetValue(storeOptions.Store) is null && parse.GetValue(storeOptions.KeyFile) is null
+                ? null
+                : await storeOptions.OpenAsync(context, parse).ConfigureAwait(false);
+            try
+            {
+                options.CredentialStore = opened?.Store;
+                return await RunAsync(context, options, parse.GetValue(verbose), cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (opened is not null)
+                {
+                    await opened.DisposeAsync().ConfigureAwait(false);
+                }
+            }
         });
         return command;
     }

@@ -14,17 +14,25 @@ internal static class StatusCommand
     public static Command Create(CliContext context)
     {
         Option<bool> json = CommonOptions.Json();
+        var storeOptions = new StoreOptions();
         var command = new Command("status", "Show the signed-in account: mode, account id, plan, e-mail, FedRAMP, token expiry, last refresh and where it is stored. Never prints a secret.")
         {
             json,
         };
-        command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetValue(json), cancellationToken));
+        storeOptions.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            StoreOptions.OpenedStore opened = await storeOptions.OpenAsync(context, parse).ConfigureAwait(false);
+            await using (opened.ConfigureAwait(false))
+            {
+                return await RunAsync(context, opened.Store, parse.GetValue(json), cancellationToken).ConfigureAwait(false);
+            }
+        });
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, bool json, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, ICodexCredentialStore store, bool json, CancellationToken cancellationToken)
     {
-        FileCredentialStore store = context.CreateStore();
         using var signIn = new CodexSignIn(store, context.CreateSignInOptions(null));
         SignInStatus? status = await signIn.GetStatusAsync(cancellationToken).ConfigureAwait(false);
 
@@ -43,16 +51,16 @@ internal static class StatusCommand
         bool signedIn = status is not null || environment is not null;
         if (json)
         {
-            await context.Out.WriteLineAsync(ToJson(status, environment, store.FilePath, now)).ConfigureAwait(false);
+            await context.Out.WriteLineAsync(ToJson(status, environment, store.Location, now)).ConfigureAwait(false);
         }
         else
         {
-            await WriteTextAsync(context.Out, status, environment, store.FilePath, now).ConfigureAwait(false);
+            await WriteTextAsync(context.Out, status, environment, store.Location, now).ConfigureAwait(false);
         }
 
         if (!signedIn)
         {
-            await context.Error.WriteLineAsync($"codex-auth: not signed in (no {store.FilePath}, no {CodexEnvironmentVariables.CodexApiKey}, no {CodexEnvironmentVariables.CodexAccessToken}). Run `codex login`, `codex login --device-auth` or `codex login --with-api-key` (or codex-auth login).").ConfigureAwait(false);
+            await context.Error.WriteLineAsync($"codex-auth: not signed in (no {store.Location}, no {CodexEnvironmentVariables.CodexApiKey}, no {CodexEnvironmentVariables.CodexAccessToken}). Run `codex login`, `codex login --device-auth` or `codex login --with-api-key` (or codex-auth login).").ConfigureAwait(false);
             return CliExitCodes.Failure;
         }
 
