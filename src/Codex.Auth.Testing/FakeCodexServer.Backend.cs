@@ -79,8 +79,7 @@ public sealed partial class FakeCodexServer
         bool routedOrigin = context.Connection.LocalPort == _routedPort;
         bool modelCall = (context.Request.Path.Value ?? string.Empty).StartsWith(ModelPathPrefix, StringComparison.OrdinalIgnoreCase);
         AccountRouting routing = RoutingOf(caller.AccountId);
-        bool servedHere = routing.IsConstrained && string.Equals(routing.WorkspaceBackendOrigin, RoutedOrigin, StringComparison.OrdinalIgnoreCase);
-        if (routedOrigin && (!modelCall || !servedHere))
+        if (routedOrigin && (!modelCall || !routing.IsConstrained))
         {
             return (404, "not_on_this_origin", "This workspace backend origin serves only the model calls of the workspaces routed to it.");
         }

@@ -97,7 +97,8 @@ public sealed partial class FakeCodexServer : IAsyncDisposable
     /// <summary>
     /// Gets the root of the server's second, <em>routed</em> backend origin, <c>http://127.0.0.1:PORT2/</c> (stands in for the
     /// workspace backend origin of a residency-constrained workspace, PROTOCOL §9). It serves only model calls
-    /// (<c>/backend-api/codex/**</c>) of accounts routed with <see cref="RouteAccount"/>, and only with the matching
+    /// (<c>/backend-api/codex/**</c>) of accounts routed with <see cref="RouteAccount"/> (whatever origin discovery announces for
+    /// them, so that a test may put a TLS front in between), and only with the matching
     /// <c>x-openai-account-routing-override</c>; everything else answers 404 <c>not_on_this_origin</c>.
     /// </summary>
     public Uri RoutedBaseAddress { get; private set; } = null!;

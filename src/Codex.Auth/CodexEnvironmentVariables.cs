@@ -33,6 +33,9 @@ public static class CodexEnvironmentVariables
     /// <summary>Replaces the base URL of the agent task-registration API.</summary>
     public const string AgentIdentityAuthApiBaseUrl = "CODEX_AGENT_IDENTITY_AUTHAPI_BASE_URL";
 
+    /// <summary>Replaces the accounts-API base URL of the personal-access-token <c>whoami</c> (includes <c>/api/accounts</c>), as the Codex CLI's own tests set it.</summary>
+    public const string AuthApiBaseUrl = "CODEX_AUTHAPI_BASE_URL";
+
     /// <summary>Codex.Auth only: chooses the credential store (<c>file</c>, <c>keyring</c>, <c>auto</c>, <c>ephemeral</c>) over <c>cli_auth_credentials_store</c> in config.toml.</summary>
     public const string CredentialsStore = "CODEX_AUTH_CREDENTIALS_STORE";
 

@@ -59,13 +59,16 @@ public sealed class CodexProviderFactory
     /// <summary>Creates the provider for a <c>CODEX_ACCESS_TOKEN</c>-style value: <c>at-…</c> is a personal access token, anything else an agent identity.</summary>
     /// <param name="value">The token.</param>
     /// <returns>The provider; dispose it.</returns>
-    public IAuthProvider CreateForAccessToken(string value)
+    public IAuthProvider CreateForAccessToken(string value) => CreateForAccessToken(value, source: null);
+
+    /// <summary>As <see cref="CreateForAccessToken(string)"/>, naming the variable the value came from in messages (instead of "options").</summary>
+    internal IAuthProvider CreateForAccessToken(string value, string? source)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(value);
         value = value.Trim();
         return PersonalAccessTokenProvider.IsPersonalAccessToken(value)
-            ? CreatePersonalAccessToken(new PersonalAccessTokenProviderOptions { Token = value, UseEnvironment = false, UseCredentialStore = false })
-            : CreateAgentIdentity(new AgentIdentityProviderOptions { Identity = value, UseEnvironment = false, UseCredentialStore = false });
+            ? CreatePersonalAccessToken(new PersonalAccessTokenProviderOptions { Token = value, TokenSource = source, UseEnvironment = false, UseCredentialStore = false })
+            : CreateAgentIdentity(new AgentIdentityProviderOptions { Identity = value, IdentitySource = source, UseEnvironment = false, UseCredentialStore = false });
     }
 
     /// <summary>Creates the provider for a credential kind found in <paramref name="store"/> (the store is only read, except by the ChatGPT provider, which writes refreshed tokens back).</summary>
@@ -116,9 +119,15 @@ public sealed class CodexProviderFactory
             case CodexCredentialSource.ChatGpt:
                 return CreateChatGpt(new ChatGptTokenProviderOptions { CodexHome = options.CodexHome });
             case CodexCredentialSource.AgentIdentity or CodexCredentialSource.PersonalAccessToken:
-                string? value = Context.Environment.GetNonBlank(CodexEnvironmentVariables.CodexAccessToken)
-                    ?? Context.Environment.GetNonBlank(CodexEnvironmentVariables.CodexAgentIdentity);
-                return value is not null ? CreateForAccessToken(value) : CreateForStore(options.Source, OpenStore(options.CodexHome));
+                foreach (string name in (ReadOnlySpan<string>)[CodexEnvironmentVariables.CodexAccessToken, CodexEnvironmentVariables.CodexAgentIdentity])
+                {
+                    if (Context.Environment.GetNonBlank(name) is { } value)
+                    {
+                        return CreateForAccessToken(value, name);
+                    }
+                }
+
+                return CreateForStore(options.Source, OpenStore(options.CodexHome));
             default:
                 return Resolve(new CodexCredentialResolverOptions
                 {

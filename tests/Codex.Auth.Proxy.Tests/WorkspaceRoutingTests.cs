@@ -92,6 +92,28 @@ public sealed class WorkspaceRoutingTests
     }
 
     [Fact]
+    public async Task A_routed_origin_with_an_untrusted_certificate_is_refused_never_trusted()
+    {
+        await using ProxyFixture fx = await ProxyFixture.StartAsync();
+        using var caDir = new TempDirectory();
+        // A TLS front for the routed origin whose CA is in no trust store.
+        CodexAuthProxyHost untrusted = await fx.StartProxyAsync(forward: false, o =>
+        {
+            o.ChatGptUpstream = new Uri(fx.Server.RoutedBaseAddress, "backend-api");
+            o.Tls.Mode = CodexAuthProxyTlsMode.LocalCertificateAuthority;
+            o.Tls.CertificateAuthorityDirectory = caDir.Path;
+        });
+        fx.Server.RouteAccount(ProxyFixture.AccountId, workspaceBackendOrigin: untrusted.Address.GetLeftPart(UriPartial.Authority), routingOverride: "us");
+        CodexAuthProxyHost proxy = await fx.StartProxyAsync(forward: true);
+        HttpClient agent = fx.Client(proxy);
+
+        using HttpResponseMessage turn = await PostTurnAsync(agent, new Uri(proxy.Address, "backend-api/codex/responses"), "us");
+
+        Assert.Equal(HttpStatusCode.BadGateway, turn.StatusCode);
+        Assert.Empty(fx.Server.RequestsTo(Responses));
+    }
+
+    [Fact]
     public async Task The_websocket_upgrade_of_a_routed_turn_goes_to_the_routed_origin()
     {
         await using ProxyFixture fx = await ProxyFixture.StartAsync();

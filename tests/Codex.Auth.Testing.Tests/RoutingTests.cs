@@ -142,7 +142,7 @@ public sealed class RoutingTests
     }
 
     [Fact]
-    public async Task Routing_to_another_origin_leaves_the_fake_routed_origin_refusing_the_account()
+    public async Task An_account_announced_at_another_origin_is_still_served_by_the_routed_origin_and_refused_by_the_default()
     {
         await using var server = await FakeCodexServer.StartAsync();
         using HttpClient http = Client();
@@ -152,7 +152,7 @@ public sealed class RoutingTests
         using HttpResponseMessage atRouted = await http.SendAsync(Responses(new Uri(server.RoutedBaseAddress, "backend-api/codex/responses"), signIn, "us"));
         using HttpResponseMessage atDefault = await http.SendAsync(Responses(Under(server.CodexBaseUrl, "responses"), signIn, "us"));
 
-        Assert.Equal(HttpStatusCode.NotFound, atRouted.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, atRouted.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, atDefault.StatusCode);
     }
 

@@ -73,7 +73,7 @@ internal sealed class AgentIdentityCredential
             string.IsNullOrEmpty(email) ? null : email,
             OptionalString(claims, "plan_type", source),
             isFedRamp,
-            string.IsNullOrEmpty(taskId) ? null : taskId,
+            string.IsNullOrWhiteSpace(taskId) ? null : taskId, // PROTOCOL §5.3: a blank task_id is no task id
             expiresAt,
             source);
     }

@@ -16,6 +16,9 @@ public static class AgentIdentityEndpoints
     /// <summary>The path appended to the JWKS base URL.</summary>
     public const string JwksPath = "wham/agent-identities/jwks";
 
+    /// <summary>The JWKS path appended to a base URL without <c>/backend-api</c> in its path (PROTOCOL §5.2): <c>agent-identities/jwks</c>.</summary>
+    public const string OtherBaseJwksPath = "agent-identities/jwks";
+
     /// <summary>The default JWKS base URL: <c>https://chatgpt.com/backend-api</c> (so the JWKS is at <c>https://chatgpt.com/backend-api/wham/agent-identities/jwks</c>).</summary>
     public static Uri DefaultJwksBaseUrl { get; } = new("https://chatgpt.com/backend-api");
 
@@ -31,7 +34,11 @@ public static class AgentIdentityEndpoints
     /// <summary>Gets the JWKS URL for a base URL.</summary>
     /// <param name="baseUrl">The base, for example <c>https://chatgpt.com/backend-api</c>.</param>
     /// <returns><c>{base}/wham/agent-identities/jwks</c>.</returns>
-    public static Uri JwksUrl(Uri baseUrl) => Combine(baseUrl, JwksPath);
+    public static Uri JwksUrl(Uri baseUrl)
+    {
+        ArgumentNullException.ThrowIfNull(baseUrl);
+        return Combine(baseUrl, baseUrl.IsAbsoluteUri && baseUrl.AbsolutePath.Contains("/backend-api", StringComparison.OrdinalIgnoreCase) ? JwksPath : OtherBaseJwksPath);
+    }
 
     /// <summary>Gets the task-registration URL.</summary>
     /// <param name="authApiBaseUrl">The accounts API base, for example <c>https://auth.openai.com/api/accounts</c>.</param>

@@ -263,7 +263,7 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
         var tried = new List<string>();
         if (!string.IsNullOrWhiteSpace(_options.Identity))
         {
-            return await FromTextAsync(_options.Identity.Trim(), "options", cancellationToken).ConfigureAwait(false);
+            return await FromTextAsync(_options.Identity.Trim(), _options.IdentitySource ?? "options", cancellationToken).ConfigureAwait(false);
         }
 
         if (_options.UseEnvironment)

@@ -50,4 +50,7 @@ public sealed class AgentIdentityProviderOptions
 
     /// <summary>Gets or sets the time limit of one registration attempt. Default 30 seconds.</summary>
     public TimeSpan RegistrationAttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Where <see cref="Identity"/> came from, for messages (an environment variable name); <c>options</c> when unset.</summary>
+    internal string? IdentitySource { get; set; }
 }

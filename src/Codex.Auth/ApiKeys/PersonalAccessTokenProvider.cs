@@ -54,13 +54,16 @@ public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(options.AuthApiBaseUrl);
         _logger = context.CreateLogger<PersonalAccessTokenProvider>();
         _options = options;
         _environment = context.Environment;
         _initialization = new SharedInitialization<State>(InitializeCoreAsync);
         BaseUrl = options.BaseUrl ?? CodexEndpoints.ChatGptCodexBaseUrl;
-        WhoAmIUrl = AgentIdentityEndpoints.WhoAmIUrl(BackchannelEndpoints.Require(options.AuthApiBaseUrl, "PersonalAccessTokenProviderOptions.AuthApiBaseUrl"));
+        Uri authApiBaseUrl = options.AuthApiBaseUrl
+            ?? BackchannelEndpoints.FromEnvironment(context.Environment, CodexEnvironmentVariables.AuthApiBaseUrl)
+            ?? BackchannelEndpoints.FromEnvironment(context.Environment, CodexEnvironmentVariables.AgentIdentityAuthApiBaseUrl)
+            ?? AgentIdentityEndpoints.DefaultAuthApiBaseUrl;
+        WhoAmIUrl = AgentIdentityEndpoints.WhoAmIUrl(BackchannelEndpoints.Require(authApiBaseUrl, "PersonalAccessTokenProviderOptions.AuthApiBaseUrl"));
         _backchannel = context.CreateBackchannel(BackchannelPolicy.Default);
         _whoAmI = new BackchannelCall(
             "Looking up the personal access token's account",
@@ -175,7 +178,7 @@ public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
         var tried = new List<string>();
         if (!string.IsNullOrWhiteSpace(_options.Token))
         {
-            return (_options.Token.Trim(), "options");
+            return (_options.Token.Trim(), _options.TokenSource ?? "options");
         }
 
         if (_options.UseEnvironment)

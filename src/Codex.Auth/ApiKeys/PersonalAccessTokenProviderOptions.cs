@@ -26,8 +26,12 @@ public sealed class PersonalAccessTokenProviderOptions
 
     /// <summary>
     /// Gets or sets the accounts API base URL for <c>whoami</c> (<c>{base}/api/accounts/v1/user-auth-credential/whoami</c>).
-    /// Default <see cref="AgentIdentityEndpoints.DefaultAuthApiBaseUrl"/> (<c>https://auth.openai.com</c>). It must be HTTPS
+    /// <see langword="null"/> (the default): <c>CODEX_AUTHAPI_BASE_URL</c>, else <c>CODEX_AGENT_IDENTITY_AUTHAPI_BASE_URL</c>, else
+    /// <see cref="AgentIdentityEndpoints.DefaultAuthApiBaseUrl"/> (<c>https://auth.openai.com/api/accounts</c>). It must be HTTPS
     /// or loopback, since the token is sent to it.
     /// </summary>
-    public Uri AuthApiBaseUrl { get; set; } = AgentIdentityEndpoints.DefaultAuthApiBaseUrl;
+    public Uri? AuthApiBaseUrl { get; set; }
+
+    /// <summary>Where <see cref="Token"/> came from, for messages (an environment variable name); <c>options</c> when unset.</summary>
+    internal string? TokenSource { get; set; }
 }

@@ -11,6 +11,9 @@ public sealed partial class CodexCredentialResolver
     /// <returns>The provider.</returns>
     public IAuthProvider CreateAccessTokenProvider(string value) => _factory.CreateForAccessToken(value);
 
+    /// <summary>As <see cref="CreateAccessTokenProvider(string)"/>, naming the variable the value came from in messages.</summary>
+    internal IAuthProvider CreateAccessTokenProvider(string value, string source) => _factory.CreateForAccessToken(value, source);
+
     private bool TryAccessToken([NotNullWhen(true)] out ResolvedCredential? credential)
     {
         foreach (string name in (ReadOnlySpan<string>)[CodexEnvironmentVariables.CodexAccessToken, CodexEnvironmentVariables.CodexAgentIdentity])
@@ -18,7 +21,7 @@ public sealed partial class CodexCredentialResolver
             if (Environment.GetNonBlank(name) is { } value)
             {
                 CodexCredentialSource kind = PersonalAccessTokenProvider.IsPersonalAccessToken(value) ? CodexCredentialSource.PersonalAccessToken : CodexCredentialSource.AgentIdentity;
-                credential = new ResolvedCredential(CreateAccessTokenProvider(value), kind, name);
+                credential = new ResolvedCredential(CreateAccessTokenProvider(value, name), kind, name);
                 return true;
             }
         }

@@ -77,7 +77,7 @@ public sealed class CliProcessTests : IAsyncLifetime
         Assert.Equal(string.Empty, result.Stderr);
         JsonObject json = JsonNode.Parse(result.Stdout)!.AsObject();
         Assert.Equal(
-            ["signed_in", "mode", "source", "store", "store_mode", "account_id", "email", "plan", "fedramp", "access_token_expires_at", "access_token_expired", "last_refresh", "remedies"],
+            ["signed_in", "mode", "source", "store", "store_mode", "account_id", "email", "plan", "fedramp", "access_token_expires_at", "access_token_expired", "last_refresh", "valid", "invalid_reason", "agent_runtime_id", "remedies"],
             json.Select(p => p.Key));
         Assert.True((bool)json["signed_in"]!);
         Assert.Equal("chatgpt", (string?)json["mode"]);

@@ -106,4 +106,53 @@ public sealed class CliProxyRoutingTests : IAsyncLifetime
         Assert.Equal(0, stopped.ExitCode);
         Assert.DoesNotContain(host.AccessToken, stopped.All, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_routed_origin_behind_TLS_is_trusted_through_SSL_CERT_FILE_and_never_without_it()
+    {
+        FakeSignIn host = _server.SignIn(accountId: AccountId);
+        File.WriteAllText(_home.File("auth.json"), host.ToAuthJson(DateTimeOffset.UtcNow));
+        string caOut = _sandbox.File("routed-origin-ca.pem");
+        Uri routedFront = await StartAsync(
+            _sandbox.Path,
+            null,
+            "--tls", "--ca-dir", _sandbox.File("ca"), "--ca-out", caOut,
+            "--chatgpt-upstream", new Uri(_server.RoutedBaseAddress, "backend-api").AbsoluteUri);
+        _server.RouteAccount(AccountId, workspaceBackendOrigin: routedFront.GetLeftPart(UriPartial.Authority), routingOverride: "us");
+        Uri trusting = await StartAsync(_home.Path, new Dictionary<string, string> { ["SSL_CERT_FILE"] = caOut }, "--forward-host-credentials");
+        Uri untrusting = await StartAsync(_home.Path, null, "--forward-host-credentials");
+        using var agent = new HttpClient();
+
+        using HttpResponseMessage refused = await agent.PostAsync(new Uri(untrusting, "backend-api/codex/responses"), new StringContent("""{"model":"m"}""", Encoding.UTF8, "application/json"));
+        Assert.Empty(_server.RequestsTo("/backend-api/codex/responses"));
+        using HttpResponseMessage accepted = await agent.PostAsync(new Uri(trusting, "backend-api/codex/responses"), new StringContent("""{"model":"m"}""", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadGateway, refused.StatusCode);
+        Assert.True(accepted.StatusCode == HttpStatusCode.OK, await accepted.Content.ReadAsStringAsync());
+        RecordedRequest routed = Assert.Single(_server.RequestsTo("/backend-api/codex/responses"));
+        Assert.True(routed.IsRoutedOrigin);
+        Assert.Equal("us", routed.Header(OverrideHeader));
+        Assert.Equal("Bearer " + host.AccessToken, routed.Header("Authorization"));
+    }
+
+    private async Task<Uri> StartAsync(string codexHome, Dictionary<string, string>? extraEnv, params string[] extra)
+    {
+        Uri fake = _server.BaseAddress;
+        var env = new Dictionary<string, string> { ["CODEX_REFRESH_TOKEN_URL_OVERRIDE"] = _server.TokenEndpoint.AbsoluteUri };
+        foreach (KeyValuePair<string, string> pair in extraEnv ?? [])
+        {
+            env[pair.Key] = pair.Value;
+        }
+
+        string[] args = ["proxy", "--listen", "127.0.0.1:0", "--openai-upstream", new Uri(fake, "v1").AbsoluteUri, "--auth-upstream", fake.AbsoluteUri, .. extra];
+        if (!extra.Contains("--chatgpt-upstream"))
+        {
+            args = [.. args, "--chatgpt-upstream", new Uri(fake, "backend-api").AbsoluteUri];
+        }
+
+        CliProcess process = CliProcess.Start(codexHome, args, null, env);
+        _processes.Add(process);
+        string line = await process.WaitForStdoutLineAsync("listening on ");
+        return new Uri(line["listening on ".Length..], UriKind.Absolute);
+    }
 }
