@@ -90,7 +90,7 @@ public sealed class CodexAuthProxyHost : IAsyncDisposable
             builder.Logging.ClearProviders();
             if (options.LoggerFactory is { } loggerFactory)
             {
-                builder.Services.AddSingleton(loggerFactory);
+                builder.Services.AddSingleton<ILoggerFactory>(new UrlQuietLoggerFactory(loggerFactory));
             }
 
             builder.Services.AddSingleton<IHostLifetime, NoopHostLifetime>();
@@ -184,30 +184,32 @@ public sealed class CodexAuthProxyHost : IAsyncDisposable
                 }
 
             case CodexAuthProxyTlsMode.LocalCertificateAuthority:
-                using (LocalCertificateAuthority ca = LocalCertificateAuthority.LoadOrCreate(tls.CertificateAuthorityDirectory))
+            {
+                var names = new List<string> { "localhost" };
+                if (listen.Equals(IPAddress.Any) || listen.Equals(IPAddress.IPv6Any))
                 {
-                    var names = new List<string> { "localhost" };
-                    if (listen.Equals(IPAddress.Any) || listen.Equals(IPAddress.IPv6Any))
-                    {
-                        names.Add(IPAddress.Loopback.ToString());
-                        names.Add(IPAddress.IPv6Loopback.ToString());
-                        names.Add(Dns.GetHostName());
-                    }
-                    else
-                    {
-                        names.Insert(0, listen.ToString());
-                    }
-
-                    names.AddRange(tls.AdditionalNames);
-                    string? caPath = null;
-                    if (!string.IsNullOrWhiteSpace(tls.ExportCaCertificatePath))
-                    {
-                        ca.ExportCertificate(tls.ExportCaCertificatePath);
-                        caPath = Path.GetFullPath(tls.ExportCaCertificatePath);
-                    }
-
-                    return (ca.IssueServerCertificate(names), caPath);
+                    names.Add(IPAddress.Loopback.ToString());
+                    names.Add(IPAddress.IPv6Loopback.ToString());
+                    names.Add(Dns.GetHostName());
                 }
+                else
+                {
+                    names.Insert(0, listen.ToString());
+                }
+
+                names.AddRange(tls.AdditionalNames);
+
+                // The CA is constrained to exactly these names: a leaked CA key cannot vouch for any other host.
+                using LocalCertificateAuthority ca = LocalCertificateAuthority.LoadOrCreate(tls.CertificateAuthorityDirectory, names);
+                string? caPath = null;
+                if (!string.IsNullOrWhiteSpace(tls.ExportCaCertificatePath))
+                {
+                    ca.ExportCertificate(tls.ExportCaCertificatePath);
+                    caPath = Path.GetFullPath(tls.ExportCaCertificatePath);
+                }
+
+                return (ca.IssueServerCertificate(names), caPath);
+            }
 
             default:
                 throw new InvalidOperationException($"Unknown TLS mode {tls.Mode}.");

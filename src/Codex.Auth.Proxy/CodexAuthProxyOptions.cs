@@ -105,6 +105,14 @@ public sealed class CodexAuthProxyOptions
     /// <summary>Gets or sets how long an upstream response may stay silent before it is aborted (long SSE streams). Default 15 minutes.</summary>
     public TimeSpan UpstreamActivityTimeout { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// Gets or sets how often, at most, an upstream 401 on the ChatGPT route may make the host refresh the same credential
+    /// (forward mode). A 401 is the agent's doing — any endpoint that answers 401 will do — so recovery runs only when the
+    /// rejected credential is still the one in use, and at most once per credential per interval; skipped recoveries are
+    /// counted in <c>codex.auth.recoveries</c> (outcome <c>proxy_rate_limited</c> or <c>proxy_not_current</c>). Default 5 minutes.
+    /// </summary>
+    public TimeSpan UpstreamRejectionRecoveryInterval { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Gets or sets the loggers <see cref="CodexAuthProxyHost"/> uses; <see langword="null"/> logs nothing. Ignored by <c>AddCodexAuthProxy</c>, which uses the app's.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
@@ -118,6 +126,11 @@ public sealed class CodexAuthProxyOptions
         if (AgentKey is not null && (AgentKey.Length < 16 || !Codex.Auth.Internal.HeaderValues.IsSafeValue(AgentKey)))
         {
             throw new InvalidOperationException($"{nameof(AgentKey)} must be at least 16 characters without whitespace or control characters (for example `openssl rand -hex 32`).");
+        }
+
+        if (UpstreamRejectionRecoveryInterval < TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"{nameof(UpstreamRejectionRecoveryInterval)} must not be negative.");
         }
 
         if (UpstreamActivityTimeout <= TimeSpan.Zero)

@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -10,6 +11,11 @@ namespace Codex.Auth.Proxy;
 /// short-lived server certificates for the proxy's listen address. Agents trust it through <c>CODEX_CA_CERTIFICATE</c>, pointing at
 /// a copy of the CA certificate written by <see cref="ExportCertificate"/> (the public part only).
 /// </summary>
+/// <remarks>
+/// The CA carries critical name constraints: it is valid only for the DNS names and IP addresses it was created for (always
+/// <c>localhost</c>, <c>127.0.0.1</c> and <c>::1</c>), so a copy of its key cannot be used to impersonate any other host to a
+/// client that trusts it. Asking for a name outside them re-creates the CA with the wider set (and a new key).
+/// </remarks>
 /// <example>
 /// <code>
 /// using var ca = LocalCertificateAuthority.LoadOrCreate();
@@ -25,16 +31,25 @@ public sealed class LocalCertificateAuthority : IDisposable
     /// <summary>The CA private key's file name in the directory (PKCS#8 PEM, mode 0600).</summary>
     public const string KeyFileName = "ca.key.pem";
 
+    private const string NameConstraintsOid = "2.5.29.30";
+
+    private static readonly string[] s_alwaysPermitted = ["localhost", "127.0.0.1", "::1"];
+
     private readonly X509Certificate2 _authority;
     private readonly TimeProvider _time;
+    private readonly NameSet _permitted;
 
-    private LocalCertificateAuthority(string directory, X509Certificate2 authority, TimeProvider time)
+    private LocalCertificateAuthority(string directory, X509Certificate2 authority, TimeProvider time, NameSet permitted)
     {
         Directory = directory;
         _authority = authority;
         _time = time;
+        _permitted = permitted;
         Certificate = X509CertificateLoader.LoadCertificate(authority.RawData);
     }
+
+    /// <summary>Gets the DNS names and IP addresses the CA may issue for (its name constraints).</summary>
+    public IReadOnlyList<string> PermittedNames => [.. _permitted.Dns, .. _permitted.Addresses.Select(a => a.ToString())];
 
     /// <summary>Gets the default directory: <c>~/.codex-auth/proxy-ca</c>.</summary>
     public static string DefaultDirectory =>
@@ -49,14 +64,28 @@ public sealed class LocalCertificateAuthority : IDisposable
     /// <summary>Gets the CA certificate as PEM (public part only).</summary>
     public string CertificatePem => Certificate.ExportCertificatePem();
 
-    /// <summary>Loads the CA from <paramref name="directory"/>, creating it there first if it does not exist yet.</summary>
+    /// <summary>Loads the CA from <paramref name="directory"/>, creating it there first if it does not exist yet; it may issue for loopback only.</summary>
     /// <param name="directory">The directory; <see langword="null"/> for <see cref="DefaultDirectory"/>.</param>
     /// <param name="timeProvider">The clock for validity periods; <see langword="null"/> for the system clock (TLS peers check the real one).</param>
     /// <returns>The CA.</returns>
     /// <exception cref="InvalidOperationException">The files exist but cannot be used.</exception>
-    public static LocalCertificateAuthority LoadOrCreate(string? directory = null, TimeProvider? timeProvider = null)
+    public static LocalCertificateAuthority LoadOrCreate(string? directory = null, TimeProvider? timeProvider = null) =>
+        LoadOrCreate(directory, s_alwaysPermitted, timeProvider);
+
+    /// <summary>
+    /// Loads the CA from <paramref name="directory"/>, creating it there first if it does not exist yet — or re-creating it when
+    /// its name constraints do not cover <paramref name="names"/> (or it has none, from an older version).
+    /// </summary>
+    /// <param name="directory">The directory; <see langword="null"/> for <see cref="DefaultDirectory"/>.</param>
+    /// <param name="names">The DNS names and IP addresses it must be able to issue for (loopback is always included).</param>
+    /// <param name="timeProvider">The clock for validity periods; <see langword="null"/> for the system clock (TLS peers check the real one).</param>
+    /// <returns>The CA.</returns>
+    /// <exception cref="InvalidOperationException">The files exist but cannot be used.</exception>
+    public static LocalCertificateAuthority LoadOrCreate(string? directory, IEnumerable<string> names, TimeProvider? timeProvider = null)
     {
+        ArgumentNullException.ThrowIfNull(names);
         TimeProvider time = timeProvider ?? TimeProvider.System;
+        NameSet wanted = NameSet.From(s_alwaysPermitted.Concat(names));
         string dir = Path.GetFullPath(directory ?? DefaultDirectory);
         if (OperatingSystem.IsWindows())
         {
@@ -69,20 +98,26 @@ public sealed class LocalCertificateAuthority : IDisposable
 
         string certPath = Path.Combine(dir, CertificateFileName);
         string keyPath = Path.Combine(dir, KeyFileName);
+
+        // One process at a time creates or replaces the pair; others wait and load the result.
+        using Codex.Auth.Storage.FileLock held = Codex.Auth.Storage.FileLock.AcquireAsync(Path.Combine(dir, "ca.lock"), exclusive: true, CancellationToken.None).AsTask().GetAwaiter().GetResult();
         if (!File.Exists(certPath) || !File.Exists(keyPath))
         {
-            Create(certPath, keyPath, time);
+            Create(certPath, keyPath, time, wanted);
         }
 
-        try
+        X509Certificate2 authority = Load(dir, certPath, keyPath);
+        NameSet? existing = ReadConstraints(authority);
+        if (existing is null || !existing.Covers(wanted))
         {
-            X509Certificate2 authority = X509Certificate2.CreateFromPemFile(certPath, keyPath);
-            return new LocalCertificateAuthority(dir, authority, time);
+            // An unconstrained CA (older versions) or one made for other names: replace it, keeping the names it had.
+            authority.Dispose();
+            Create(certPath, keyPath, time, existing is null ? wanted : existing.Union(wanted), replace: true);
+            authority = Load(dir, certPath, keyPath);
+            existing = ReadConstraints(authority)!;
         }
-        catch (CryptographicException ex)
-        {
-            throw new InvalidOperationException($"The proxy CA in {dir} cannot be loaded ({ex.Message}). Delete {CertificateFileName} and {KeyFileName} there to create a new one.", ex);
-        }
+
+        return new LocalCertificateAuthority(dir, authority, time, existing);
     }
 
     /// <summary>Writes the CA certificate (PEM, public part only; never the key) to <paramref name="path"/>.</summary>
@@ -110,6 +145,13 @@ public sealed class LocalCertificateAuthority : IDisposable
         string? first = null;
         foreach (string name in names.Where(n => !string.IsNullOrWhiteSpace(n)).Distinct(StringComparer.OrdinalIgnoreCase))
         {
+            if (!_permitted.Covers(NameSet.From([name])))
+            {
+                throw new InvalidOperationException(
+                    $"The proxy CA in {Directory} may issue only for {string.Join(", ", PermittedNames)} (its name constraints), not for '{name}'. " +
+                    "Load it with that name (LoadOrCreate(directory, names)) to re-create it for a wider set.");
+            }
+
             first ??= name;
             if (IPAddress.TryParse(name, out IPAddress? ip))
             {
@@ -127,7 +169,9 @@ public sealed class LocalCertificateAuthority : IDisposable
         }
 
         using ECDsa key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest(new X500DistinguishedName("CN=" + first.Replace(",", string.Empty, StringComparison.Ordinal) + ", O=Codex.Auth proxy"), key, HashAlgorithmName.SHA256);
+        // The names live in the SAN; a CN that is not a host name keeps name-constraint checkers from reading it as one.
+        _ = first;
+        var request = new CertificateRequest(new X500DistinguishedName("CN=Codex.Auth proxy server, O=Codex.Auth proxy"), key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1", "Server Authentication")], false));
@@ -163,13 +207,101 @@ public sealed class LocalCertificateAuthority : IDisposable
     /// <inheritdoc />
     public override string ToString() => $"LocalCertificateAuthority {Certificate.Subject} ({Directory})";
 
-    private static void Create(string certPath, string keyPath, TimeProvider time)
+    private static X509Certificate2 Load(string dir, string certPath, string keyPath)
+    {
+        try
+        {
+            return X509Certificate2.CreateFromPemFile(certPath, keyPath);
+        }
+        catch (CryptographicException ex)
+        {
+            throw new InvalidOperationException($"The proxy CA in {dir} cannot be loaded ({ex.Message}). Delete {CertificateFileName} and {KeyFileName} there to create a new one.", ex);
+        }
+    }
+
+    private static NameSet? ReadConstraints(X509Certificate2 authority)
+    {
+        X509Extension? extension = authority.Extensions[NameConstraintsOid];
+        if (extension is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var dns = new List<string>();
+            var addresses = new List<IPAddress>();
+            var reader = new AsnReader(extension.RawData, AsnEncodingRules.DER);
+            AsnReader constraints = reader.ReadSequence();
+            AsnReader permitted = constraints.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0));
+            while (permitted.HasData)
+            {
+                AsnReader subtree = permitted.ReadSequence();
+                Asn1Tag tag = subtree.PeekTag();
+                if (tag.HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 2)))
+                {
+                    dns.Add(subtree.ReadCharacterString(UniversalTagNumber.IA5String, new Asn1Tag(TagClass.ContextSpecific, 2)));
+                }
+                else if (tag.HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 7)))
+                {
+                    byte[] addressAndMask = subtree.ReadOctetString(new Asn1Tag(TagClass.ContextSpecific, 7));
+                    addresses.Add(new IPAddress(addressAndMask.AsSpan(0, addressAndMask.Length / 2)));
+                }
+                else
+                {
+                    return null;
+                }
+            }
+
+            return new NameSet(dns, addresses);
+        }
+        catch (Exception ex) when (ex is AsnContentException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    private static X509Extension EncodeConstraints(NameSet names)
+    {
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            using (writer.PushSequence(new Asn1Tag(TagClass.ContextSpecific, 0)))
+            {
+                foreach (string dns in names.Dns)
+                {
+                    using (writer.PushSequence())
+                    {
+                        writer.WriteCharacterString(UniversalTagNumber.IA5String, dns, new Asn1Tag(TagClass.ContextSpecific, 2));
+                    }
+                }
+
+                foreach (IPAddress address in names.Addresses)
+                {
+                    byte[] bytes = address.GetAddressBytes();
+                    byte[] addressAndMask = new byte[bytes.Length * 2];
+                    bytes.CopyTo(addressAndMask, 0);
+                    addressAndMask.AsSpan(bytes.Length).Fill(0xFF); // exactly this address
+                    using (writer.PushSequence())
+                    {
+                        writer.WriteOctetString(addressAndMask, new Asn1Tag(TagClass.ContextSpecific, 7));
+                    }
+                }
+            }
+        }
+
+        // RFC 5280 §4.2.1.10: conforming CAs MUST mark this extension critical.
+        return new X509Extension(new Oid(NameConstraintsOid, "Name Constraints"), writer.Encode(), critical: true);
+    }
+
+    private static void Create(string certPath, string keyPath, TimeProvider time, NameSet names, bool replace = false)
     {
         using ECDsa key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(new X500DistinguishedName("CN=Codex.Auth proxy local CA, O=Codex.Auth"), key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        request.CertificateExtensions.Add(EncodeConstraints(names));
         DateTimeOffset now = time.GetUtcNow();
         using X509Certificate2 authority = request.CreateSelfSigned(now.AddHours(-1), now.AddYears(10));
 
@@ -180,14 +312,14 @@ public sealed class LocalCertificateAuthority : IDisposable
             WritePrivate(keyTemp, key.ExportPkcs8PrivateKeyPem());
             File.WriteAllText(certTemp, authority.ExportCertificatePem(), Encoding.ASCII);
 
-            // Another process may have created the CA meanwhile; theirs wins.
-            if (File.Exists(keyPath) || File.Exists(certPath))
+            // Another process may have created the CA meanwhile; theirs wins (unless this one replaces it on purpose).
+            if (!replace && (File.Exists(keyPath) || File.Exists(certPath)))
             {
                 return;
             }
 
-            File.Move(keyTemp, keyPath, overwrite: false);
-            File.Move(certTemp, certPath, overwrite: false);
+            File.Move(keyTemp, keyPath, overwrite: replace);
+            File.Move(certTemp, certPath, overwrite: replace);
         }
         catch (IOException) when (File.Exists(keyPath) && File.Exists(certPath))
         {
@@ -209,5 +341,42 @@ public sealed class LocalCertificateAuthority : IDisposable
 
         using var stream = new FileStream(path, options);
         stream.Write(Encoding.ASCII.GetBytes(text));
+    }
+
+    /// <summary>The names a CA is constrained to: DNS names (case-insensitive) and single IP addresses.</summary>
+    private sealed class NameSet(IReadOnlyList<string> dns, IReadOnlyList<IPAddress> addresses)
+    {
+        public IReadOnlyList<string> Dns { get; } = dns;
+
+        public IReadOnlyList<IPAddress> Addresses { get; } = addresses;
+
+        public static NameSet From(IEnumerable<string> names)
+        {
+            var dns = new List<string>();
+            var addresses = new List<IPAddress>();
+            foreach (string name in names.Where(n => !string.IsNullOrWhiteSpace(n)).Select(n => n.Trim()))
+            {
+                if (IPAddress.TryParse(name, out IPAddress? ip))
+                {
+                    if (!addresses.Contains(ip))
+                    {
+                        addresses.Add(ip);
+                    }
+                }
+                else if (!dns.Contains(name, StringComparer.OrdinalIgnoreCase))
+                {
+                    dns.Add(name.ToLowerInvariant());
+                }
+            }
+
+            return new NameSet(dns, addresses);
+        }
+
+        public bool Covers(NameSet other) =>
+            other.Dns.All(d => Dns.Contains(d, StringComparer.OrdinalIgnoreCase))
+            && other.Addresses.All(a => Addresses.Contains(a));
+
+        public NameSet Union(NameSet other) =>
+            From([.. Dns, .. other.Dns, .. Addresses.Select(a => a.ToString()), .. other.Addresses.Select(a => a.ToString())]);
     }
 }

@@ -5,6 +5,8 @@
 //       credentials are in the OS keyring (the Secret Service named by DBUS_SESSION_BUS_ADDRESS), not auth.json.
 //   write-loop <codexHome>
 //       rewrites auth.json forever, alternating two complete documents; the test SIGKILLs it.
+//   save-once <codexHome>
+//       saves one API-key document (the test traces its system calls).
 using Codex.Auth;
 using Codex.Auth.ChatGpt;
 using Codex.Auth.Http;
@@ -59,6 +61,12 @@ switch (args[0])
         {
             await store.SaveAsync(i % 2 == 0 ? b : a);
         }
+    }
+
+    case "save-once":
+    {
+        await new FileCredentialStore(args[1]).SaveAsync(CodexAuthDocument.CreateApiKey("sk-traced"));
+        return 0;
     }
 
     default:

@@ -43,7 +43,7 @@ internal static class ProxyCommand
             HelpName = "(stdin)",
         };
         var storeOptions = new StoreOptions();
-        Option<bool> verbose = new("--verbose") { Description = "Log every request's headers (credentials redacted to fingerprints) and debug messages to stderr." };
+        Option<bool> verbose = new("--verbose") { Description = "Log every request's headers to stderr: the whole value of every secret-bearing header (Authorization, Cookie, API keys, the agent key) replaced by a fingerprint, Authorization keeping only a known scheme name; paths without query strings." };
 
         var command = new Command("proxy", "Run the Codex auth proxy (YARP) for a sandboxed agent or a recording proxy until Ctrl+C or SIGTERM. Prints `listening on URL` on stdout when ready; logs requests to stderr.")
         {
@@ -125,6 +125,12 @@ internal static class ProxyCommand
             builder.AddFilter("Microsoft", verbose ? LogLevel.Information : LogLevel.Warning);
             builder.AddFilter("System", LogLevel.Warning);
             builder.AddFilter("Microsoft.AspNetCore.Server.Kestrel", verbose ? LogLevel.Information : LogLevel.Error); // e.g. "HTTP/2 needs TLS" on plain HTTP
+
+            // Hosting ("Request starting … ?query") and YARP ("Proxying to …?query") log whole URLs, query strings included (an
+            // authorization code, a state): even with --verbose only the proxy's own lines, which log paths without queries.
+            builder.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+            builder.AddFilter("Microsoft.AspNetCore.Routing", LogLevel.Warning);
+            builder.AddFilter("Yarp", LogLevel.Warning);
             builder.AddSimpleConsole(o =>
             {
                 o.SingleLine = true;

@@ -98,6 +98,12 @@ internal static class StatusCommand
             await WriteTextAsync(context.Out, inUse, stored, store.Location, now, verification).ConfigureAwait(false);
         }
 
+        // Unsafe permissions on stderr, so that --json output stays one document.
+        foreach (string warning in store.CheckPermissions())
+        {
+            await context.Error.WriteLineAsync("codex-auth: warning: " + warning).ConfigureAwait(false);
+        }
+
         if (inUse is null)
         {
             await context.Error.WriteLineAsync($"codex-auth: not signed in (no {store.Location}, no {CodexEnvironmentVariables.CodexApiKey}, no {CodexEnvironmentVariables.CodexAccessToken}). Run `codex login`, `codex login --device-auth` or `codex login --with-api-key` (or codex-auth login).").ConfigureAwait(false);

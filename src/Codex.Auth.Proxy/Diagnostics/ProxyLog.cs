@@ -25,6 +25,9 @@ internal static partial class ProxyLog
     [LoggerMessage(6, LogLevel.Information, "Codex auth proxy listening on {Address} (forward host credentials: {Forward}).")]
     public static partial void Listening(ILogger logger, Uri address, bool forward);
 
+    [LoggerMessage(40, LogLevel.Warning, "The upstream rejected the host credential {Fingerprint} (HTTP 401); not recovering: {Why}.")]
+    public static partial void RecoverySkipped(ILogger logger, string fingerprint, string why);
+
     [LoggerMessage(7, LogLevel.Warning, "The upstream rejected the host credential {Fingerprint} (HTTP 401); recovered: {Recovered}.")]
     public static partial void UpstreamRejected(ILogger logger, string fingerprint, bool recovered);
 

@@ -3,7 +3,10 @@ using Microsoft.AspNetCore.Http;
 
 namespace Codex.Auth.Proxy.Internal;
 
-/// <summary>The request headers that carry (or select) a credential, which forward mode never lets through from the agent.</summary>
+/// <summary>
+/// The request headers that carry (or select) a credential, which forward mode never lets through from the agent. <c>Cookie</c> is
+/// one of them: a session cookie next to the host's bearer would let the agent act as whoever the cookie names.
+/// </summary>
 internal static class CredentialHeaders
 {
     /// <summary>Every header name stripped from agent requests in forward mode; compared case-insensitively.</summary>
@@ -17,7 +20,12 @@ internal static class CredentialHeaders
         "OpenAI-Project",
         "api-key",
         "x-api-key",
+        "Cookie",
+        "Cookie2",
     ];
+
+    /// <summary>The response headers forward mode never passes back to the agent: cookies the upstream sets for the host's session.</summary>
+    public static readonly string[] ResponseNames = ["Set-Cookie", "Set-Cookie2"];
 
     private static readonly HashSet<string> s_names = new(Names, StringComparer.OrdinalIgnoreCase);
 

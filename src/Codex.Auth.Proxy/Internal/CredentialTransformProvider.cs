@@ -6,14 +6,17 @@ using Yarp.ReverseProxy.Transforms.Builder;
 namespace Codex.Auth.Proxy.Internal;
 
 /// <summary>
-/// The per-route transforms: never forward the agent key or X-Forwarded-*; in forward mode strip every agent credential header
-/// (incoming copy and outgoing message, any casing, any number of copies) and apply the host's headers; on a 401 from the
-/// ChatGPT backend, let the host provider recover so that the agent's retry carries a renewed token. On the ChatGPT route, workspace
-/// routing (<see cref="ProxyRouting"/>): model calls go to the discovered origin, the agent's discovery answer names the proxy.
+/// The per-route transforms: never forward the agent key or X-Forwarded-*; keep <c>%2F</c> in paths as sent; in forward mode strip
+/// every agent credential header (incoming copy and outgoing message, any casing, any number of copies, <c>Cookie</c> included) and
+/// apply the host's headers, and drop the upstream's <c>Set-Cookie</c>; on a 401 from the ChatGPT backend, let the host provider
+/// recover so that the agent's retry carries a renewed token — only when the rejected credential is still the one in use, and at
+/// most once per host credential per recovery interval. On the ChatGPT route, workspace routing (<see cref="ProxyRouting"/>):
+/// model calls go to the discovered origin, the agent's discovery answer names the proxy.
 /// </summary>
-internal sealed class CredentialTransformProvider(HostCredentials host, ProxyRouting routing, ILoggerFactory loggerFactory) : ITransformProvider
+internal sealed class CredentialTransformProvider(HostCredentials host, ProxyRouting routing, ILoggerFactory loggerFactory, CodexAuthProxyOptions options) : ITransformProvider
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger(ProxyLog.Category);
+    private readonly RecoveryLimiter _limiter = new(options.Clock, options.UpstreamRejectionRecoveryInterval);
 
     public void ValidateRoute(TransformRouteValidationContext context)
     {
@@ -47,8 +50,24 @@ internal sealed class CredentialTransformProvider(HostCredentials host, ProxyRou
                 routing.ApplyTo(transform);
             }
 
+            // Last: it builds the outgoing URI from the final destination (routing may have moved it).
+            EncodedSlashes.Preserve(transform);
             return ValueTask.CompletedTask;
         });
+
+        if (host.Enabled)
+        {
+            // The upstream's cookies belong to the host's session, not to the agent (which never sends cookies in forward mode).
+            context.AddResponseTransform(transform =>
+            {
+                foreach (string name in CredentialHeaders.ResponseNames)
+                {
+                    transform.HttpContext.Response.Headers.Remove(name);
+                }
+
+                return ValueTask.CompletedTask;
+            });
+        }
 
         if (cluster == ProxyRoutes.ChatGptCluster)
         {
@@ -60,6 +79,31 @@ internal sealed class CredentialTransformProvider(HostCredentials host, ProxyRou
                     || transform.HttpContext.Items[ProxyPipeline.HostHeadersKey] is not AuthHeaders used
                     || host.Credential is not { Provider.SupportsRecovery: true } credential)
                 {
+                    return;
+                }
+
+                // Only the credential still in use is worth renewing, and an agent may not make the host refresh at will.
+                AuthHeaders current;
+                try
+                {
+                    current = await credential.Provider.GetHeadersAsync(transform.HttpContext.RequestAborted).ConfigureAwait(false);
+                }
+                catch (CodexAuthException)
+                {
+                    return;
+                }
+
+                if (!current.HasSameCredential(used))
+                {
+                    Codex.Auth.Diagnostics.Instrumentation.RecordRecovery("proxy_not_current");
+                    ProxyLog.RecoverySkipped(_logger, used.Fingerprint, "the host credential has changed since");
+                    return;
+                }
+
+                if (!_limiter.TryClaim(used.AccountId ?? "host"))
+                {
+                    Codex.Auth.Diagnostics.Instrumentation.RecordRecovery("proxy_rate_limited");
+                    ProxyLog.RecoverySkipped(_logger, used.Fingerprint, "a recovery for it ran less than the recovery interval ago");
                     return;
                 }
 

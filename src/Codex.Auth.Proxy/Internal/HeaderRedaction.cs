@@ -4,7 +4,11 @@ using Microsoft.AspNetCore.Http;
 
 namespace Codex.Auth.Proxy.Internal;
 
-/// <summary>Renders headers for logs with every secret replaced by a short fingerprint (<c>Bearer [3f2a9c1d]</c>).</summary>
+/// <summary>
+/// Renders headers for logs with every secret replaced by a short fingerprint. The whole value of a secret-bearing header is
+/// replaced (<c>x-api-key: [3f2a9c1d]</c>, <c>Cookie: [5e01aa42]</c>); only <c>Authorization</c> and <c>Proxy-Authorization</c> keep
+/// their scheme, and only when it is a known one (<c>Bearer [3f2a9c1d]</c>). URL-valued headers lose their query string.
+/// </summary>
 internal static class HeaderRedaction
 {
     private static readonly HashSet<string> s_secret = new(StringComparer.OrdinalIgnoreCase)
@@ -14,32 +18,59 @@ internal static class HeaderRedaction
         "api-key",
         "x-api-key",
         "Cookie",
+        "Cookie2",
         "Set-Cookie",
+        "Set-Cookie2",
         CodexAuthProxyOptions.AgentKeyHeaderName,
     };
 
-    public static bool IsSecret(string name) => s_secret.Contains(name);
+    // Any header whose name says it carries a credential is treated as secret too (X-Auth-Token, X-Goog-Api-Key, X-Session-Id, ...).
+    private static readonly string[] s_secretNameParts = ["auth", "token", "key", "secret", "cookie", "session", "password", "signature", "credential", "assertion"];
+
+    private static readonly HashSet<string> s_schemes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Bearer", "Basic", "Digest", "AgentAssertion", "Negotiate", "NTLM", "AWS4-HMAC-SHA256", "HOBA", "Mutual", "DPoP",
+    };
+
+    private static readonly HashSet<string> s_urlValued = new(StringComparer.OrdinalIgnoreCase) { "Referer", "Origin", "Location", "Content-Location" };
+
+    public static bool IsSecret(string name)
+    {
+        string trimmed = name.Trim();
+        if (s_secret.Contains(trimmed))
+        {
+            return true;
+        }
+
+        foreach (string part in s_secretNameParts)
+        {
+            if (trimmed.Contains(part, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     public static string Redact(string name, string? value)
     {
-        if (value is null || !IsSecret(name))
-        {
-            return value ?? string.Empty;
-        }
-
-        if (value.Length == 0)
+        if (string.IsNullOrEmpty(value))
         {
             return string.Empty;
         }
 
-        int space = value.IndexOf(' ', StringComparison.Ordinal);
-        if (space > 0 && space < value.Length - 1)
+        if (IsSecret(name))
         {
-            string rest = value[(space + 1)..].Trim();
-            return string.Concat(value.AsSpan(0, space), " [", Fingerprints.Of(rest), "]");
+            return RedactSecret(name, value);
         }
 
-        return "[" + Fingerprints.Of(value) + "]";
+        if (s_urlValued.Contains(name.Trim()) && value.IndexOf('?', StringComparison.Ordinal) is int query and >= 0)
+        {
+            return value[..query] + "?[query redacted]";
+        }
+
+        return value;
     }
 
     public static string Render(IHeaderDictionary headers)
@@ -59,5 +90,24 @@ internal static class HeaderRedaction
         }
 
         return text.ToString();
+    }
+
+    private static string RedactSecret(string name, string value)
+    {
+        string trimmed = value.Trim();
+        bool authorization = name.Trim() is { } n
+            && (n.Equals("Authorization", StringComparison.OrdinalIgnoreCase) || n.Equals("Proxy-Authorization", StringComparison.OrdinalIgnoreCase));
+        if (authorization)
+        {
+            int space = trimmed.IndexOf(' ', StringComparison.Ordinal);
+            if (space > 0 && s_schemes.TryGetValue(trimmed[..space], out string? scheme))
+            {
+                // The fingerprint of the credential alone matches the one the proxy logs for the host's credential.
+                string credential = trimmed[(space + 1)..].Trim();
+                return credential.Length == 0 ? scheme : string.Concat(scheme, " [", Fingerprints.Of(credential), "]");
+            }
+        }
+
+        return "[" + Fingerprints.Of(trimmed) + "]";
     }
 }

@@ -121,9 +121,11 @@ internal sealed class ProxyPipeline
 
     private async Task<bool> TryAnswerLocallyAsync(HttpContext context)
     {
-        string authPath = ProxyRoutes.AuthPath(context.Request.Path.Value ?? "/");
-        bool token = string.Equals(authPath, "/oauth/token", StringComparison.OrdinalIgnoreCase);
-        bool revoke = string.Equals(authPath, "/oauth/revoke", StringComparison.OrdinalIgnoreCase);
+        // Every spelling the auth routes accept (/oauth//token, /api/oauth/token, /oauth2/token, /v1/oauth/token/, ...):
+        // none of them may reach the real token endpoint with the agent's placeholder, or get a real answer.
+        string requestPath = context.Request.Path.Value ?? "/";
+        bool token = ProxyRoutes.IsTokenPath(requestPath);
+        bool revoke = ProxyRoutes.IsRevokePath(requestPath);
         if (!token && !revoke)
         {
             return false;

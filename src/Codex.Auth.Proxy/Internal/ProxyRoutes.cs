@@ -15,6 +15,9 @@ internal static class ProxyRoutes
 
     private static readonly string[] s_authPrefixes = ["oauth", "auth", "api/oauth", "api/auth", "oauth2", "api/accounts"];
 
+    // The prefixes under which a token or revoke endpoint may be reached (every auth prefix but the accounts API).
+    private static readonly string[] s_oauthPrefixes = ["oauth", "auth", "api/oauth", "api/auth", "oauth2"];
+
     public static IReadOnlyList<RouteConfig> Routes()
     {
         var routes = new List<RouteConfig>
@@ -39,15 +42,45 @@ internal static class ProxyRoutes
         Cluster(AuthCluster, options.AuthUpstream, options),
     ];
 
-    /// <summary>The path as the auth upstream sees it: without a leading <c>/v1</c>, without a trailing slash.</summary>
+    /// <summary>
+    /// The path as the auth upstream sees it, normalized the way a lenient server would read it: without a leading <c>/v1</c>,
+    /// repeated slashes collapsed (<c>/oauth//token</c>), encoded slashes decoded, without a trailing slash.
+    /// </summary>
     public static string AuthPath(string path)
     {
+        path = path.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+        while (path.Contains("//", StringComparison.Ordinal))
+        {
+            path = path.Replace("//", "/", StringComparison.Ordinal);
+        }
+
         if (path.StartsWith("/v1/", StringComparison.OrdinalIgnoreCase))
         {
             path = path[3..];
         }
 
         return path.Length > 1 ? path.TrimEnd('/') : path;
+    }
+
+    /// <summary>Whether <paramref name="path"/> is the token (refresh) endpoint under any OAuth prefix the auth routes accept.</summary>
+    public static bool IsTokenPath(string path) => IsOAuthEndpoint(AuthPath(path), "token");
+
+    /// <summary>Whether <paramref name="path"/> is the revoke endpoint under any OAuth prefix the auth routes accept.</summary>
+    public static bool IsRevokePath(string path) => IsOAuthEndpoint(AuthPath(path), "revoke");
+
+    private static bool IsOAuthEndpoint(string authPath, string endpoint)
+    {
+        foreach (string prefix in s_oauthPrefixes)
+        {
+            if (authPath.Length == prefix.Length + 2 + endpoint.Length
+                && authPath.StartsWith("/" + prefix + "/", StringComparison.OrdinalIgnoreCase)
+                && authPath.EndsWith(endpoint, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static RouteConfig Route(string id, string cluster, string path, int order, string? removePrefix) => new()

@@ -52,6 +52,7 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
     private int _storeChanged;
     private long _nextBackgroundAttemptTicks;
     private CodexAuthException? _lastRefreshFailure;
+    private int _permissionsChecked;
 
     /// <summary>Creates a provider.</summary>
     /// <param name="options">The options.</param>
@@ -426,6 +427,14 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
         }
 
         Log.Reloaded(_logger, _store.Location, state.Headers.Fingerprint);
+        if (Interlocked.Exchange(ref _permissionsChecked, 1) == 0 && _store is FileCredentialStore file)
+        {
+            foreach (string warning in file.CheckPermissions())
+            {
+                Log.InsecurePermissions(_logger, warning);
+            }
+        }
+
         return state;
     }
 
@@ -625,7 +634,9 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
             try
             {
                 // Check the answer before writing it: a token that cannot be used must not replace one that can.
-                refreshed = CreateState(updated, receivedAt: now);
+                // Clock-skew correction is for a token that came in this answer; an answer without access_token keeps the
+                // current token, whose expiry must not move.
+                refreshed = CreateState(updated, receivedAt: result.AccessToken is null ? null : now);
             }
             catch (CodexAuthException unusable) when (unusable.Reason == CodexAuthFailureReason.MalformedToken)
             {

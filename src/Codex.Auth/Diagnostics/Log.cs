@@ -68,6 +68,9 @@ internal static partial class Log
     [LoggerMessage(19, LogLevel.Information, "Signed out of {Location}: revoke {Revoke}.")]
     public static partial void SignedOut(ILogger logger, string location, string revoke);
 
+    [LoggerMessage(40, LogLevel.Warning, "Unsafe permissions: {Warning}")]
+    public static partial void InsecurePermissions(ILogger logger, string warning);
+
     [LoggerMessage(20, LogLevel.Information, "Workspace routing for account {AccountId}: model calls go to {Origin} with routing override {RoutingOverride}.")]
     public static partial void RoutingDiscovered(ILogger logger, string accountId, string origin, string routingOverride);
 

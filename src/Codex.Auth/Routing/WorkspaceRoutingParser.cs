@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Codex.Auth.Routing;
@@ -16,14 +15,16 @@ internal static class WorkspaceRoutingParser
         ArgumentException.ThrowIfNullOrWhiteSpace(accountId);
         ArgumentNullException.ThrowIfNull(chatGptBaseUrl);
 
-        JsonNode? root;
-        try
+        if (json.Length > Internal.JsonTree.MaxCredentialBytes)
         {
-            root = JsonNode.Parse(json);
+            throw Failure($"the answer is larger than {Internal.JsonTree.MaxCredentialBytes} bytes");
         }
-        catch (JsonException)
+
+        // Duplicate keys, lone surrogate escapes and invalid UTF-8 are refused here, not later by a lazy JsonNode.
+        JsonNode? root = Internal.JsonTree.TryParse(json, default, out string? problem);
+        if (problem is not null)
         {
-            throw Failure("the answer is not JSON");
+            throw Failure(problem.StartsWith("it is not valid JSON", StringComparison.Ordinal) ? "the answer is not JSON" : "the answer is not usable JSON: " + problem);
         }
 
         if (root is not JsonObject document)

@@ -6,9 +6,11 @@ namespace Codex.Auth.Storage;
 
 /// <summary>
 /// The Codex CLI's default store: <c>$CODEX_HOME/auth.json</c>. Writes are atomic (a temp file <c>.auth-XXXXXX</c>
-/// in the same directory, mode 0600, renamed over auth.json) under <c>flock(2)</c> on <c>auth.json.lock</c>;
-/// refreshes are serialized across processes with <c>flock(2)</c> on <c>auth.lock</c> — the same files and locks
-/// the Codex CLI uses. A file that cannot be parsed is never rewritten.
+/// in the same directory, mode 0600, flushed to disk, renamed over auth.json, then the directory flushed too) under
+/// <c>flock(2)</c> on <c>auth.json.lock</c>; refreshes are serialized across processes with <c>flock(2)</c> on
+/// <c>auth.lock</c> — the same files and locks the Codex CLI uses. A file that cannot be parsed is never rewritten.
+/// When auth.json is a symbolic link (a dotfiles manager's), writes go through to the file it points to, which stays
+/// the one copy. Temp files left by a process killed mid-write are removed by the next write.
 /// </summary>
 /// <example>
 /// <code>
@@ -65,7 +67,17 @@ public sealed class FileCredentialStore : ICodexCredentialStore
         EnsureDirectory();
         byte[] bytes = Encoding.UTF8.GetBytes(document.ToJson());
         using FileLock writeLock = await FileLock.AcquireAsync(WriteLockPath, exclusive: true, cancellationToken).ConfigureAwait(false);
-        string temp = Path.Combine(Directory, ".auth-" + RandomSuffix());
+
+        // Write through a symbolic link to the file it names, in that file's directory (same file system for the rename).
+        string target = ResolveWriteTarget();
+        string targetDirectory = Path.GetDirectoryName(target) ?? Directory;
+        RemoveStaleTempFiles(Directory);
+        if (!string.Equals(targetDirectory, Directory, StringComparison.Ordinal))
+        {
+            RemoveStaleTempFiles(targetDirectory);
+        }
+
+        string temp = Path.Combine(targetDirectory, ".auth-" + RandomSuffix());
         try
         {
             var options = new FileStreamOptions
@@ -86,7 +98,10 @@ public sealed class FileCredentialStore : ICodexCredentialStore
                 stream.Flush(flushToDisk: true);
             }
 
-            File.Move(temp, FilePath, overwrite: true);
+            File.Move(temp, target, overwrite: true);
+
+            // The rename is durable only once the directory entry is on disk too.
+            DirectorySync.Flush(targetDirectory);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -168,6 +183,90 @@ public sealed class FileCredentialStore : ICodexCredentialStore
 
     /// <inheritdoc />
     public override string ToString() => $"FileCredentialStore {FilePath}";
+
+    /// <summary>
+    /// Says what is unsafe about the permissions of auth.json and the Codex home (Unix): auth.json readable or writable by other
+    /// users, or a Codex home (or the directory a symbolic link leads to) that every user may write to. Empty when all is well
+    /// or on Windows. Each sentence names the fix; auth.json is made 0600 by the next write anyway.
+    /// </summary>
+    /// <returns>Warnings, one sentence each.</returns>
+    public IReadOnlyList<string> CheckPermissions()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return [];
+        }
+
+        var warnings = new List<string>();
+        const UnixFileMode OthersMayWrite = UnixFileMode.OtherWrite;
+        foreach (string directory in new[] { Directory, Path.GetDirectoryName(ResolveWriteTarget()) ?? Directory }.Distinct(StringComparer.Ordinal))
+        {
+            if (System.IO.Directory.Exists(directory) && (File.GetUnixFileMode(directory) & OthersMayWrite) != 0
+                && (File.GetUnixFileMode(directory) & UnixFileMode.StickyBit) == 0)
+            {
+                warnings.Add($"{directory} is writable by every user (mode {Octal(File.GetUnixFileMode(directory))}): anyone can replace auth.json. Run `chmod 700 {directory}`.");
+            }
+        }
+
+        try
+        {
+            if (File.Exists(FilePath))
+            {
+                UnixFileMode mode = File.GetUnixFileMode(ResolveWriteTarget());
+                if ((mode & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
+                {
+                    warnings.Add($"{FilePath} is readable or writable by other users (mode {Octal(mode)}); it is made 0600 on the next write. Run `chmod 600 {FilePath}` now.");
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+
+        return warnings;
+    }
+
+    private static string Octal(UnixFileMode mode) => Convert.ToString((int)mode & 0xFFF, 8).PadLeft(4, '0');
+
+    /// <summary>auth.json, or — when it is a symbolic link — the file the chain of links ends at (which need not exist yet).</summary>
+    private string ResolveWriteTarget()
+    {
+        try
+        {
+            var info = new FileInfo(FilePath);
+            if (info.LinkTarget is null)
+            {
+                return FilePath;
+            }
+
+            FileSystemInfo? final = info.ResolveLinkTarget(returnFinalTarget: true);
+            return final is null ? FilePath : Path.GetFullPath(final.FullName);
+        }
+        catch (IOException)
+        {
+            // A loop of links: write where the first one points would fail anyway; replace the link itself.
+            return FilePath;
+        }
+    }
+
+    /// <summary>Removes <c>.auth-XXXXXX</c> temp files: under the write lock none belongs to a live writer.</summary>
+    private static void RemoveStaleTempFiles(string directory)
+    {
+        try
+        {
+            foreach (string path in System.IO.Directory.EnumerateFiles(directory, ".auth-??????"))
+            {
+                string suffix = Path.GetFileName(path)[".auth-".Length..];
+                if (suffix.All(char.IsAsciiLetterOrDigit))
+                {
+                    TryDelete(path);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
 
     private static string RandomSuffix()
     {

@@ -52,21 +52,27 @@ public sealed class CrossProcessTests
     public async Task A_process_killed_while_writing_leaves_the_old_or_the_new_complete_document()
     {
         using var home = new TempDirectory();
+        var store = new FileCredentialStore(home.Path);
         for (int round = 0; round < 5; round++)
         {
             using Process writer = HelperProcess.Start("write-loop", home.Path);
-            string? ready = await writer.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(1));
-            Assert.Equal("ready", ready);
-
-            // Let it write a varying number of times, then SIGKILL it mid-stream.
-            var store = new FileCredentialStore(home.Path);
-            for (int i = 0; i < 3 + round * 7; i++)
+            try
             {
-                _ = await store.LoadAsync();
-            }
+                string? ready = await writer.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(1));
+                Assert.Equal("ready", ready);
 
-            writer.Kill(entireProcessTree: true);
-            await writer.WaitForExitAsync();
+                // Let it write a varying number of times, then SIGKILL it mid-stream.
+                for (int i = 0; i < 3 + round * 7; i++)
+                {
+                    _ = await store.LoadAsync();
+                }
+            }
+            finally
+            {
+                // Also when an assertion above fails: never leave the writer running.
+                writer.Kill(entireProcessTree: true);
+                await writer.WaitForExitAsync();
+            }
 
             CodexAuthDocument? document = await store.LoadAsync();
             Assert.NotNull(document);
@@ -76,5 +82,9 @@ public sealed class CrossProcessTests
             Assert.Equal(which == "A" ? 64 * 1024 : 128 * 1024, ((string)json["pad"]!).Length);
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(home.File("auth.json")));
         }
+
+        // Whatever temp file a kill left behind is gone after the next write.
+        await store.SaveAsync(CodexAuthDocument.CreateApiKey("sk-after"));
+        Assert.Empty(Directory.GetFiles(home.Path, ".auth-*"));
     }
 }

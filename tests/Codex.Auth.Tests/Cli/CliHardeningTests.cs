@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Codex.Auth.Testing;
 using Codex.Auth.Tests.Infrastructure;
 
 namespace Codex.Auth.Tests.Cli;
@@ -70,5 +72,69 @@ public sealed class CliHardeningTests : IDisposable
         string line = await proxy.WaitForStdoutLineAsync("listening on ");
 
         Assert.StartsWith("listening on http://127.0.0.1:", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Proxy_verbose_log_on_stderr_holds_no_secret_and_forward_mode_strips_cookies()
+    {
+        await using FakeCodexServer server = await FakeCodexServer.StartAsync();
+        FakeSignIn host = server.SignIn(accountId: "acct_proxy", plan: "pro", userId: "user-proxy");
+        File.WriteAllText(_home.File("auth.json"), host.ToAuthJson(DateTimeOffset.UtcNow));
+        const string agentKey = "cli-agent-key-0123456789-SECRET";
+        File.WriteAllText(_home.File("agent.key"), agentKey + "\n");
+        File.SetUnixFileMode(_home.File("agent.key"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Uri fake = server.BaseAddress;
+        using CliProcess proxy = CliProcess.Start(
+            _home.Path,
+            ["proxy", "--listen", "127.0.0.1:0", "--forward-host-credentials", "--verbose", "--agent-key-file", _home.File("agent.key"),
+             "--chatgpt-upstream", new Uri(fake, "backend-api").AbsoluteUri, "--openai-upstream", new Uri(fake, "v1").AbsoluteUri, "--auth-upstream", fake.AbsoluteUri],
+            env: new Dictionary<string, string> { ["CODEX_REFRESH_TOKEN_URL_OVERRIDE"] = server.TokenEndpoint.AbsoluteUri });
+        string line = await proxy.WaitForStdoutLineAsync("listening on ");
+        var address = new Uri(line["listening on ".Length..]);
+        string[] secrets = ["cookie-SECRET-1", "cookie-SECRET-2", "xapikey-SECRET-a", "xapikey-SECRET-b", "agent-bearer-SECRET", "odd-scheme-SECRET", "code-in-query-SECRET", agentKey];
+
+        using var client = new HttpClient { BaseAddress = address };
+        using (var request = new HttpRequestMessage(HttpMethod.Get, "backend-api/codex/models"))
+        {
+            request.Headers.Add("X-Codex-Auth-Proxy-Key", agentKey);
+            request.Headers.TryAddWithoutValidation("Cookie", "a=cookie-SECRET-1; b=cookie-SECRET-2");
+            request.Headers.TryAddWithoutValidation("x-api-key", "xapikey-SECRET-a xapikey-SECRET-b");
+            request.Headers.TryAddWithoutValidation("Authorization", "Bearer agent-bearer-SECRET");
+            using HttpResponseMessage response = await client.SendAsync(request);
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        }
+
+        using (var twice = new HttpRequestMessage(HttpMethod.Get, "backend-api/codex/models"))
+        {
+            twice.Headers.TryAddWithoutValidation("X-Codex-Auth-Proxy-Key", [agentKey, agentKey]);
+            twice.Headers.TryAddWithoutValidation("Proxy-Authorization", "OddScheme odd-scheme-SECRET");
+            using HttpResponseMessage refused = await client.SendAsync(twice);
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+
+        using (var query = new HttpRequestMessage(HttpMethod.Get, "api/accounts/deviceauth/usercode?code=code-in-query-SECRET"))
+        {
+            query.Headers.Add("X-Codex-Auth-Proxy-Key", agentKey);
+            (await client.SendAsync(query)).Dispose();
+        }
+
+        await proxy.WaitForStderrAsync("GET /api/accounts/deviceauth/usercode ->");
+        using (Process kill = Process.Start("kill", ["-TERM", proxy.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        CliResult result = await proxy.WaitForExitAsync();
+        Assert.Equal(0, result.ExitCode);
+        foreach (string secret in secrets.Concat([host.AccessToken, host.RefreshToken]))
+        {
+            Assert.DoesNotContain(secret, result.All, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("Authorization: Bearer [", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Cookie: [", result.Stderr, StringComparison.Ordinal);
+        RecordedRequest forwarded = Assert.Single(server.RequestsTo("/backend-api/codex/models"));
+        Assert.Null(forwarded.Header("Cookie"));
+        Assert.Equal("Bearer " + host.AccessToken, forwarded.Header("Authorization"));
     }
 }

@@ -65,8 +65,18 @@ public sealed class FlockInteropTests
         var store = new FileCredentialStore(Path.Combine(home.Path, "nested-home"));
 
         await store.SaveAsync(CodexAuthDocument.CreateApiKey("sk-1"));
-        await store.SaveAsync(CodexAuthDocument.CreateApiKey("sk-2"));
+        string first = File.ReadAllText(store.FilePath);
 
+        // A reader that opened the file before the save keeps reading the complete old document: the save replaced the
+        // file (a new inode renamed over the name), it did not truncate and rewrite it in place.
+        using (var reader = new FileStream(store.FilePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+        {
+            await store.SaveAsync(CodexAuthDocument.CreateApiKey("sk-2"));
+            using var text = new StreamReader(reader);
+            Assert.Equal(first, await text.ReadToEndAsync());
+        }
+
+        Assert.Contains("sk-2", File.ReadAllText(store.FilePath), StringComparison.Ordinal);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(store.FilePath));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(store.Directory));
         Assert.Equal(["auth.json", "auth.json.lock"], Directory.GetFiles(store.Directory).Select(p => Path.GetFileName(p)!).Order().ToArray());
