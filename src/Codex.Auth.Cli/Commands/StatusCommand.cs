@@ -99,7 +99,7 @@ internal static class StatusCommand
         }
 
         // Unsafe permissions on stderr, so that --json output stays one document.
-        foreach (string warning in store.CheckPermissions())
+        foreach (string warning in store is FileCredentialStore file ? file.CheckPermissions() : [])
         {
             await context.Error.WriteLineAsync("codex-auth: warning: " + warning).ConfigureAwait(false);
         }
