@@ -1,3 +1,4 @@
+using Codex.Auth.Configuration;
 using Codex.Auth.SignIn;
 using Codex.Auth.Storage;
 
@@ -6,6 +7,8 @@ namespace Codex.Auth.Cli;
 /// <summary>What every command needs from the outside world: environment, standard streams, the clock.</summary>
 internal sealed class CliContext
 {
+    private CodexConfiguration? _configuration;
+
     public required CodexEnvironment Environment { get; init; }
 
     public required TextWriter Out { get; init; }
@@ -36,13 +39,17 @@ internal sealed class CliContext
     public CodexProviderFactory CreateProviderFactory() =>
         new(new CodexProviderContext { Environment = Environment, TimeProvider = Time });
 
-    /// <summary>The credential store: <c>$CODEX_HOME/auth.json</c>, or <c>~/.codex/auth.json</c>.</summary>
-    public FileCredentialStore CreateStore() => FileCredentialStore.FromEnvironment(Environment);
+    /// <summary>Gets the resolved configuration: the environment, then <c>$CODEX_HOME/config.toml</c>, then the defaults.</summary>
+    /// <exception cref="CodexAuthException">config.toml or a <c>CODEX_AUTH_*</c> variable cannot be used, or CODEX_HOME is invalid.</exception>
+    public CodexConfiguration Configuration => _configuration ??= CodexConfiguration.Resolve(null, Environment);
+
+    /// <summary>The configured credential store: <c>auth.json</c>, the OS keyring, <c>auto</c> or memory (<c>cli_auth_credentials_store</c>).</summary>
+    public ICodexCredentialStore CreateStore() => CodexCredentialStores.Create(Configuration, loggerFactory: null, Time);
 
     /// <summary>Sign-in options from the PROTOCOL environment overrides, with an optional <c>--issuer</c>.</summary>
     public SignInOptions CreateSignInOptions(Uri? issuer)
     {
-        SignInOptions options = SignInOptions.FromEnvironment(Environment);
+        SignInOptions options = SignInOptions.FromEnvironment(Environment).WithRestrictions(Configuration);
         options.TimeProvider = Time;
         if (issuer is not null)
         {

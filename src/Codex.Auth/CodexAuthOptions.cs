@@ -36,4 +36,17 @@ public sealed class CodexAuthOptions
     /// Default <see cref="Routing.CodexResidency.None"/>.
     /// </summary>
     public Routing.CodexResidency EnforceResidency { get; set; }
+
+    /// <summary>
+    /// Gets or sets where the sign-in is kept. Default <see langword="null"/>: <c>CODEX_AUTH_CREDENTIALS_STORE</c>, then
+    /// <c>cli_auth_credentials_store</c> in <c>$CODEX_HOME/config.toml</c>, then <c>auth.json</c> — as the Codex CLI decides.
+    /// </summary>
+    public Configuration.CodexCredentialStoreMode? CredentialsStore { get; set; }
+
+    /// <summary>
+    /// Gets or sets the ChatGPT backend base URL (<c>chatgpt_base_url</c>); ChatGPT credentials are sent to <c>codex/</c>
+    /// beneath it. Default <see langword="null"/>: <c>CODEX_AUTH_CHATGPT_BASE_URL</c>, then config.toml, then
+    /// <c>https://chatgpt.com/backend-api/</c>.
+    /// </summary>
+    public Uri? ChatGptBaseUrl { get; set; }
 }

@@ -1,6 +1,7 @@
 using Codex.Auth.AgentIdentity;
 using Codex.Auth.ApiKeys;
 using Codex.Auth.ChatGpt;
+using Codex.Auth.Configuration;
 using Codex.Auth.Resolution;
 using Codex.Auth.Storage;
 
@@ -117,7 +118,13 @@ public sealed class CodexProviderFactory
                     UseOpenAIApiKeyEnvironmentVariable = options.UseOpenAIApiKeyEnvironmentVariable,
                 });
             case CodexCredentialSource.ChatGpt:
-                return CreateChatGpt(new ChatGptTokenProviderOptions { CodexHome = options.CodexHome });
+                CodexConfiguration configuration = Configure(Context, options.CodexHome, Overrides(options));
+                return CreateChatGpt(new ChatGptTokenProviderOptions
+                {
+                    CodexHome = options.CodexHome,
+                    Store = OpenStore(Context, options.CodexHome, Overrides(options)),
+                    BaseUrl = options.ChatGptBaseUrl is null ? CodexEndpoints.ChatGptCodexBaseUrl : new Uri(configuration.ChatGptCodexBaseUrl.AbsoluteUri.TrimEnd('/')),
+                });
             case CodexCredentialSource.AgentIdentity or CodexCredentialSource.PersonalAccessToken:
                 foreach (string name in (ReadOnlySpan<string>)[CodexEnvironmentVariables.CodexAccessToken, CodexEnvironmentVariables.CodexAgentIdentity])
                 {
@@ -127,18 +134,70 @@ public sealed class CodexProviderFactory
                     }
                 }
 
-                return CreateForStore(options.Source, OpenStore(options.CodexHome));
+                return CreateForStore(options.Source, OpenStore(Context, options.CodexHome, Overrides(options)));
             default:
                 return Resolve(new CodexCredentialResolverOptions
                 {
                     ApiKey = options.ApiKey,
                     CodexHome = options.CodexHome,
                     UseOpenAIApiKeyEnvironmentVariable = options.UseOpenAIApiKeyEnvironmentVariable,
+                    Configuration = Overrides(options),
                 }).Provider;
         }
     }
 
-    /// <summary>The one store selection rule, for providers constructed directly as well as through a factory.</summary>
-    internal static ICodexCredentialStore OpenStore(CodexProviderContext context, string? codexHome) =>
-        context.CredentialStore ?? new FileCredentialStore(CodexHome.Resolve(codexHome, context.Environment));
+    /// <summary>The configuration <c>AddCodexAuth</c>'s options set in code, or <see langword="null"/> when they set none.</summary>
+    private static CodexConfigurationOptions? Overrides(CodexAuthOptions options) =>
+        options.CredentialsStore is null && options.ChatGptBaseUrl is null
+            ? null
+            : new CodexConfigurationOptions { CredentialsStore = options.CredentialsStore, ChatGptBaseUrl = options.ChatGptBaseUrl };
+
+    /// <summary>
+    /// The one store selection rule, for providers constructed directly as well as through a factory: the context's
+    /// store when set, otherwise the one <c>cli_auth_credentials_store</c> names (<see cref="CodexConfiguration"/>:
+    /// <paramref name="overrides"/>, the environment, <c>config.toml</c>, then <c>auth.json</c>).
+    /// </summary>
+    internal static ICodexCredentialStore OpenStore(CodexProviderContext context, string? codexHome, CodexConfigurationOptions? overrides = null) =>
+        context.CredentialStore ?? CodexCredentialStores.Create(Configure(context, codexHome, overrides), context.LoggerFactory, context.TimeProvider);
+
+    /// <summary>The resolved configuration for a Codex home (<see langword="null"/>: <c>CODEX_HOME</c> or <c>~/.codex</c>).</summary>
+    internal static CodexConfiguration Configure(CodexProviderContext context, string? codexHome, CodexConfigurationOptions? overrides = null) =>
+        CodexConfiguration.Resolve(
+            new CodexConfigurationOptions
+            {
+                CodexHome = string.IsNullOrEmpty(codexHome) ? overrides?.CodexHome : codexHome,
+                CredentialsStore = overrides?.CredentialsStore,
+                ChatGptBaseUrl = overrides?.ChatGptBaseUrl,
+                ForcedLoginMethod = overrides?.ForcedLoginMethod,
+                ForcedChatGptWorkspaceId = overrides?.ForcedChatGptWorkspaceId,
+                EnforceResidency = overrides?.EnforceResidency,
+            },
+            context.Environment);
+
+    /// <summary>
+    /// Where a ChatGPT-backend credential is sent: <paramref name="configured"/> when the caller chose one, otherwise
+    /// <c>chatgpt_base_url</c> + <c>codex/</c> from the configuration (default <c>https://chatgpt.com/backend-api/codex</c>).
+    /// </summary>
+    internal static Uri ChatGptBaseUrl(CodexProviderContext context, string? codexHome, Uri? configured)
+    {
+        if (configured is not null && !ReferenceEquals(configured, CodexEndpoints.ChatGptCodexBaseUrl))
+        {
+            return configured;
+        }
+
+        CodexConfiguration configuration;
+        try
+        {
+            configuration = Configure(context, codexHome);
+        }
+        catch (CodexAuthException ex) when (ex.Reason == CodexAuthFailureReason.StoreUnavailable)
+        {
+            return CodexEndpoints.ChatGptCodexBaseUrl; // no usable Codex home: nothing configured there
+        }
+
+        // The default keeps its historical form (no trailing slash); a configured chatgpt_base_url moves it.
+        return configuration.ChatGptBaseUrl == CodexConfiguration.DefaultChatGptBaseUrl
+            ? CodexEndpoints.ChatGptCodexBaseUrl
+            : new Uri(configuration.ChatGptCodexBaseUrl.AbsoluteUri.TrimEnd('/'));
+    }
 }

@@ -39,7 +39,7 @@ internal static class ExportTokenCommand
         {
             throw new CodexAuthException(
                 CodexAuthFailureReason.NotSignedIn,
-                $"Not signed in: no credentials in {store.Location}.",
+                $"Not signed in: no credentials in {CodexCredentialStores.Describe(store)}.",
                 "Run `codex login --device-auth` (or `codex-auth login --device-auth`) on this host first.");
         }
 
@@ -59,7 +59,7 @@ internal static class ExportTokenCommand
         }
 
         using var provider = context.CreateProviderFactory().CreateChatGpt(
-            new ChatGptTokenProviderOptions { Store = store, WatchStore = false });
+            new ChatGptTokenProviderOptions { Store = store, WatchStore = false, BaseUrl = context.Configuration.ChatGptCodexBaseUrl });
         ExportedAccessToken token = await provider.ExportAccessTokenAsync(cancellationToken).ConfigureAwait(false);
         if (token.RefreshError is { } refreshError)
         {

@@ -12,7 +12,7 @@ internal static class LogoutCommand
         Option<string?> issuer = CommonOptions.Issuer();
         Option<bool> json = CommonOptions.Json();
         var storeOptions = new StoreOptions();
-        var command = new Command("logout", "Sign out: revoke the stored refresh token at the issuer (best effort) and delete auth.json, even when the revocation fails.")
+        var command = new Command("logout", "Sign out: revoke the stored refresh token at the issuer (best effort) and delete the stored credentials (auth.json or the keyring entry), even when the revocation fails.")
         {
             issuer,
             json,

@@ -39,14 +39,14 @@ internal static class PlaceholderAuthCommand
             throw new CliUsageException("--out needs a path.");
         }
 
-        FileCredentialStore store = context.CreateStore();
+        ICodexCredentialStore store = context.CreateStore();
         string target = Path.GetFullPath(output);
         if (Directory.Exists(target))
         {
             throw new CliUsageException($"--out {target} is a directory; give the file path, for example {Path.Combine(target, CodexHome.AuthFileName)}.");
         }
 
-        if (PathIdentity.SameFile(target, store.FilePath))
+        if (PathIdentity.SameFile(target, Path.Combine(context.Configuration.CodexHome, CodexHome.AuthFileName)))
         {
             throw new CliUsageException($"--out {target} is the host's own credentials file ($CODEX_HOME/auth.json); write the placeholder into the sandbox's CODEX_HOME instead.");
         }
@@ -60,7 +60,7 @@ internal static class PlaceholderAuthCommand
         CodexAuthDocument? document = await store.LoadAsync(cancellationToken).ConfigureAwait(false);
         if (document is null)
         {
-            throw new CodexAuthException(CodexAuthFailureReason.NotSignedIn, $"Not signed in: no credentials in {store.FilePath}.", Remedy);
+            throw new CodexAuthException(CodexAuthFailureReason.NotSignedIn, $"Not signed in: no credentials in {CodexCredentialStores.Describe(store)}.", Remedy);
         }
 
         if (document.Mode is not (CodexAuthMode.ChatGpt or CodexAuthMode.ChatGptAuthTokens))
@@ -68,7 +68,7 @@ internal static class PlaceholderAuthCommand
             string mode = document.Mode == CodexAuthMode.ApiKey ? "an API key" : $"in '{document.AuthModeValue ?? document.Mode.ToString()}' mode";
             throw new CodexAuthException(
                 CodexAuthFailureReason.UnsupportedMode,
-                $"placeholder-auth needs a ChatGPT sign-in on the host, but the credential in {store.FilePath} is {mode}.",
+                $"placeholder-auth needs a ChatGPT sign-in on the host, but the credential in {CodexCredentialStores.Describe(store)} is {mode}.",
                 "Sign in with ChatGPT on this host: run `codex login --device-auth` (or `codex-auth login --device-auth`).");
         }
 
@@ -87,7 +87,7 @@ internal static class PlaceholderAuthCommand
 
         // Same store and refresh endpoint as the host's Codex (CODEX_REFRESH_TOKEN_URL_OVERRIDE is honoured through the environment).
         using var host = context.CreateProviderFactory().CreateChatGpt(
-            new ChatGptTokenProviderOptions { Store = store, WatchStore = false });
+            new ChatGptTokenProviderOptions { Store = store, WatchStore = false, BaseUrl = context.Configuration.ChatGptCodexBaseUrl });
         PlaceholderTokens tokens = await PlaceholderCredentials.WriteAuthJsonAsync(target, host, context.Time, cancellationToken).ConfigureAwait(false);
 
         await context.Out.WriteLineAsync($"Wrote a placeholder auth.json to {target} (mode chatgpt, no credentials in it).").ConfigureAwait(false);

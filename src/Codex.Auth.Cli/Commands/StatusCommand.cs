@@ -89,13 +89,14 @@ internal static class StatusCommand
         }
 
         DateTimeOffset now = context.Time.GetUtcNow();
+        string where = CodexCredentialStores.Describe(store); // after the read: auto says which store it used
         if (json)
         {
-            await context.Out.WriteLineAsync(ToJson(inUse, stored, store.Location, now, verification)).ConfigureAwait(false);
+            await context.Out.WriteLineAsync(ToJson(inUse, stored, where, now, verification)).ConfigureAwait(false);
         }
         else
         {
-            await WriteTextAsync(context.Out, inUse, stored, store.Location, now, verification).ConfigureAwait(false);
+            await WriteTextAsync(context.Out, inUse, stored, where, now, verification).ConfigureAwait(false);
         }
 
         // Unsafe permissions on stderr, so that --json output stays one document.
@@ -106,7 +107,7 @@ internal static class StatusCommand
 
         if (inUse is null)
         {
-            await context.Error.WriteLineAsync($"codex-auth: not signed in (no {store.Location}, no {CodexEnvironmentVariables.CodexApiKey}, no {CodexEnvironmentVariables.CodexAccessToken}). Run `codex login`, `codex login --device-auth` or `codex login --with-api-key` (or codex-auth login).").ConfigureAwait(false);
+            await context.Error.WriteLineAsync($"codex-auth: not signed in (nothing in {where}, no {CodexEnvironmentVariables.CodexApiKey}, no {CodexEnvironmentVariables.CodexAccessToken}). Run `codex login`, `codex login --device-auth` or `codex login --with-api-key` (or codex-auth login).").ConfigureAwait(false);
             return CliExitCodes.Failure;
         }
 
@@ -263,11 +264,11 @@ internal static class StatusCommand
 
         if (inUse.FromEnvironment)
         {
-            await Line(o, "Stored", stored is null ? $"none ({storePath})" : $"{ModeName(stored)} in {stored.Location} (not used while {inUse.Source} is set)").ConfigureAwait(false);
+            await Line(o, "Stored", stored is null ? $"none ({storePath})" : $"{ModeName(stored)} in {storePath} (not used while {inUse.Source} is set)").ConfigureAwait(false);
         }
         else
         {
-            await Line(o, "Stored in", stored!.Location).ConfigureAwait(false);
+            await Line(o, "Stored in", storePath).ConfigureAwait(false);
         }
 
         if (verification is not null)

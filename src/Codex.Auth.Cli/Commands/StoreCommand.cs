@@ -26,7 +26,7 @@ internal static class StoreCommand
 
     private static async Task<int> ImportAsync(CliContext context, string to, string? keyFile, bool keepLocal, CancellationToken cancellationToken)
     {
-        FileCredentialStore local = context.CreateStore();
+        ICodexCredentialStore local = context.CreateStore();
         StoreOptions.OpenedStore target = await StoreOptions.OpenAsync(context, to, keyFile).ConfigureAwait(false);
         await using System.Runtime.CompilerServices.ConfiguredAsyncDisposable targetScope = target.ConfigureAwait(false);
 

@@ -44,6 +44,7 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
 
     private readonly AgentIdentityProviderOptions _options;
     private readonly CodexEnvironment _environment;
+    private readonly Func<ICodexCredentialStore> _openStore;
     private readonly TimeProvider _time;
     private readonly AgentIdentityJwtVerifier _verifier;
     private readonly AgentTaskRegistrar _registrar;
@@ -72,7 +73,8 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
         _time = context.TimeProvider;
         _coarseClock = ReferenceEquals(_time, TimeProvider.System);
         _initialization = new SharedInitialization<State>(InitializeCoreAsync);
-        BaseUrl = options.BaseUrl ?? CodexEndpoints.ChatGptCodexBaseUrl;
+        BaseUrl = CodexProviderFactory.ChatGptBaseUrl(context, codexHome: null, options.BaseUrl);
+        _openStore = () => CodexProviderFactory.OpenStore(context, codexHome: null);
 
         Uri jwksBase = (options.JwksBaseUrl is { } jwks ? BackchannelEndpoints.Require(jwks, "AgentIdentityProviderOptions.JwksBaseUrl") : null)
             ?? BackchannelEndpoints.FromEnvironment(_environment, CodexEnvironmentVariables.AgentIdentityJwksBaseUrl)
@@ -285,7 +287,7 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
 
         if (_options.UseCredentialStore)
         {
-            ICodexCredentialStore store = _options.CredentialStore ?? FileCredentialStore.FromEnvironment(_environment);
+            ICodexCredentialStore store = _options.CredentialStore ?? _openStore();
             CodexAuthDocument? document = await store.LoadAsync(cancellationToken).ConfigureAwait(false);
             if (document is { Mode: CodexAuthMode.AgentIdentity })
             {

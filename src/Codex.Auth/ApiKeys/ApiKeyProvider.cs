@@ -17,6 +17,7 @@ public sealed class ApiKeyProvider : IAuthProvider
 {
     private readonly ApiKeyProviderOptions _options;
     private readonly CodexEnvironment _environment;
+    private readonly CodexProviderContext _context;
     private AuthHeaders? _headers;
 
     /// <summary>Creates a provider.</summary>
@@ -28,6 +29,7 @@ public sealed class ApiKeyProvider : IAuthProvider
         ArgumentNullException.ThrowIfNull(context);
         _options = options;
         _environment = context.Environment;
+        _context = context;
         BaseUrl = options.BaseUrl ?? CodexEndpoints.OpenAIApiBaseUrl;
     }
 
@@ -105,9 +107,11 @@ public sealed class ApiKeyProvider : IAuthProvider
         string? storePath = null;
         if (_options.UseCredentialStore)
         {
-            string home = CodexHome.Resolve(_options.CodexHome, _environment);
-            storePath = Path.Combine(home, CodexHome.AuthFileName);
-            CodexAuthDocument? document = AuthFileReader.Read(storePath);
+            // The configured store (auth.json, the keyring, …); the key is read synchronously, once.
+            ICodexCredentialStore store = CodexProviderFactory.OpenStore(_context, _options.CodexHome);
+            storePath = store.Location;
+            ValueTask<CodexAuthDocument?> loading = store.LoadAsync();
+            CodexAuthDocument? document = loading.IsCompletedSuccessfully ? loading.Result : loading.AsTask().GetAwaiter().GetResult();
             if (document is { Mode: CodexAuthMode.ApiKey, ApiKey: { } stored } && !string.IsNullOrWhiteSpace(stored))
             {
                 return (stored.Trim(), storePath);

@@ -40,6 +40,7 @@ public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
 
     private readonly PersonalAccessTokenProviderOptions _options;
     private readonly CodexEnvironment _environment;
+    private readonly Func<ICodexCredentialStore> _openStore;
     private readonly BackchannelClient _backchannel;
     private readonly BackchannelCall _whoAmI;
     private readonly ILogger _logger;
@@ -58,7 +59,8 @@ public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
         _options = options;
         _environment = context.Environment;
         _initialization = new SharedInitialization<State>(InitializeCoreAsync);
-        BaseUrl = options.BaseUrl ?? CodexEndpoints.ChatGptCodexBaseUrl;
+        BaseUrl = CodexProviderFactory.ChatGptBaseUrl(context, codexHome: null, options.BaseUrl);
+        _openStore = () => CodexProviderFactory.OpenStore(context, codexHome: null);
         Uri authApiBaseUrl = options.AuthApiBaseUrl
             ?? BackchannelEndpoints.FromEnvironment(context.Environment, CodexEnvironmentVariables.AuthApiBaseUrl)
             ?? BackchannelEndpoints.FromEnvironment(context.Environment, CodexEnvironmentVariables.AgentIdentityAuthApiBaseUrl)
@@ -193,7 +195,7 @@ public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
 
         if (_options.UseCredentialStore)
         {
-            ICodexCredentialStore store = _options.CredentialStore ?? FileCredentialStore.FromEnvironment(_environment);
+            ICodexCredentialStore store = _options.CredentialStore ?? _openStore();
             CodexAuthDocument? document = await store.LoadAsync(cancellationToken).ConfigureAwait(false);
             if (document is { Mode: CodexAuthMode.PersonalAccessToken, PersonalAccessToken: { } stored } && !string.IsNullOrWhiteSpace(stored))
             {

@@ -68,7 +68,7 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
         _coarseClock = ReferenceEquals(_time, TimeProvider.System);
         _logger = context.CreateLogger<ChatGptTokenProvider>();
         _store = options.Store ?? CodexProviderFactory.OpenStore(context, options.CodexHome);
-        BaseUrl = options.BaseUrl ?? CodexEndpoints.ChatGptCodexBaseUrl;
+        BaseUrl = CodexProviderFactory.ChatGptBaseUrl(context, options.CodexHome, options.BaseUrl);
         Uri endpoint = options.RefreshTokenUrl is { } configured
             ? BackchannelEndpoints.Require(configured, "ChatGptTokenProviderOptions.RefreshTokenUrl")
             : BackchannelEndpoints.FromEnvironment(environment, CodexEnvironmentVariables.RefreshTokenUrlOverride) ?? new Uri(CodexEndpoints.Issuer, "/oauth/token");

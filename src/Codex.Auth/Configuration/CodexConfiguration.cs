@@ -18,6 +18,9 @@ public sealed class CodexConfiguration
         File = file;
     }
 
+    /// <summary>Gets the environment the configuration was resolved in (the keyring client reads its D-Bus address there).</summary>
+    internal CodexEnvironment Environment { get; private init; } = CodexEnvironment.Process;
+
     /// <summary>Gets the default ChatGPT backend base URL, <c>https://chatgpt.com/backend-api/</c>.</summary>
     public static Uri DefaultChatGptBaseUrl { get; } = new("https://chatgpt.com/backend-api/");
 
@@ -62,6 +65,7 @@ public sealed class CodexConfiguration
 
         return new CodexConfiguration(home, file)
         {
+            Environment = environment,
             CredentialsStore = options.CredentialsStore
                 ?? FromVariable(environment, CodexEnvironmentVariables.CredentialsStore, CodexConfigFile.ParseStoreMode, "file, keyring, auto or ephemeral")
                 ?? file.CredentialsStore

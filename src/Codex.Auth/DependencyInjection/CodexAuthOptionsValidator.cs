@@ -33,6 +33,16 @@ internal sealed class CodexAuthOptionsValidator : IValidateOptions<CodexAuthOpti
             failures.Add($"CodexAuthOptions.EnforceResidency '{options.EnforceResidency}' is not a known residency (None or Us).");
         }
 
+        if (options.CredentialsStore is { } store && !Enum.IsDefined(store))
+        {
+            failures.Add($"CodexAuthOptions.CredentialsStore '{store}' is not a known store (File, Keyring, Auto or Ephemeral).");
+        }
+
+        if (options.ChatGptBaseUrl is { } baseUrl && Configuration.CodexConfigFile.ParseBaseUrl(baseUrl.IsAbsoluteUri ? baseUrl.AbsoluteUri : baseUrl.OriginalString) is null)
+        {
+            failures.Add($"CodexAuthOptions.ChatGptBaseUrl '{baseUrl}' is not an absolute http or https URL without query or fragment (for example https://chatgpt.com/backend-api/).");
+        }
+
         foreach (string host in options.AllowedHosts)
         {
             if (string.IsNullOrWhiteSpace(host) || Uri.CheckHostName(host.Trim()) == UriHostNameType.Unknown)

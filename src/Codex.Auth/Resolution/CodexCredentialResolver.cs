@@ -73,7 +73,7 @@ public sealed partial class CodexCredentialResolver
             return fromAccessToken;
         }
 
-        ICodexCredentialStore store = _factory.OpenStore(options.CodexHome);
+        ICodexCredentialStore store = CodexProviderFactory.OpenStore(_factory.Context, options.CodexHome, options.Configuration);
         ValueTask<CodexAuthDocument?> loading = store.LoadAsync();
         CodexAuthDocument? document = loading.IsCompletedSuccessfully ? loading.Result : loading.AsTask().GetAwaiter().GetResult();
         if (document is not null)
@@ -103,7 +103,7 @@ public sealed partial class CodexCredentialResolver
             case CodexAuthMode.ApiKey when document.ApiKey is { } key && !string.IsNullOrWhiteSpace(key):
                 return new ResolvedCredential(FromKey(key), CodexCredentialSource.ApiKey, store.Location);
             case CodexAuthMode.ChatGpt or CodexAuthMode.ChatGptAuthTokens when document.HasTokens && document.LastRefresh is not null:
-                return new ResolvedCredential(_factory.CreateForStore(CodexCredentialSource.ChatGpt, store, options.ChatGpt), CodexCredentialSource.ChatGpt, store.Location);
+                return new ResolvedCredential(_factory.CreateForStore(CodexCredentialSource.ChatGpt, store, ChatGptOptions(options)), CodexCredentialSource.ChatGpt, store.Location);
             case CodexAuthMode.AgentIdentity or CodexAuthMode.PersonalAccessToken when options.AllowAgentIdentity:
                 CodexCredentialSource kind = document.Mode == CodexAuthMode.PersonalAccessToken ? CodexCredentialSource.PersonalAccessToken : CodexCredentialSource.AgentIdentity;
                 return new ResolvedCredential(_factory.CreateForStore(kind, store), kind, store.Location);
@@ -115,6 +115,25 @@ public sealed partial class CodexCredentialResolver
             default:
                 return null;
         }
+    }
+
+    /// <summary>The ChatGPT options, with a <c>chatgpt_base_url</c> set in code applied unless they name a base URL themselves.</summary>
+    private static ChatGpt.ChatGptTokenProviderOptions? ChatGptOptions(CodexCredentialResolverOptions options)
+    {
+        if (options.Configuration?.ChatGptBaseUrl is not { } configured
+            || (options.ChatGpt is { } chatGpt && !ReferenceEquals(chatGpt.BaseUrl, CodexEndpoints.ChatGptCodexBaseUrl)))
+        {
+            return options.ChatGpt;
+        }
+
+        Uri normalized = Configuration.CodexConfigFile.ParseBaseUrl(configured.IsAbsoluteUri ? configured.AbsoluteUri : configured.OriginalString)
+            ?? throw new CodexAuthException(
+                CodexAuthFailureReason.MalformedConfiguration,
+                "The configured ChatGPT base URL is not an absolute http or https URL without query or fragment.",
+                "Set ChatGptBaseUrl to a URL such as https://chatgpt.com/backend-api/.");
+        ChatGpt.ChatGptTokenProviderOptions copy = options.ChatGpt?.Clone() ?? new ChatGpt.ChatGptTokenProviderOptions();
+        copy.BaseUrl = new Uri(normalized, "codex");
+        return copy;
     }
 
     private static CodexAuthException NothingFound(string storePath, CodexAuthDocument? document, CodexCredentialResolverOptions options)

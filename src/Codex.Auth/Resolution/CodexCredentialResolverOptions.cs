@@ -22,4 +22,10 @@ public sealed class CodexCredentialResolverOptions
     /// their store is replaced by the resolved one. <see langword="null"/> uses the defaults.
     /// </summary>
     public ChatGpt.ChatGptTokenProviderOptions? ChatGpt { get; set; }
+
+    /// <summary>
+    /// Gets or sets configuration set in code (store, <c>chatgpt_base_url</c>) that wins over the environment and
+    /// <c>config.toml</c>; <see langword="null"/> for none. Its <c>CodexHome</c> is used when <see cref="CodexHome"/> is not set.
+    /// </summary>
+    public Configuration.CodexConfigurationOptions? Configuration { get; set; }
 }

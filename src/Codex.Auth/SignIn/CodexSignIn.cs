@@ -1,5 +1,6 @@
 using Codex.Auth.Backchannel;
 using Codex.Auth.ChatGpt;
+using Codex.Auth.Configuration;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
@@ -96,6 +97,7 @@ public sealed class CodexSignIn : IDisposable
 
     private async Task<SignInResult> DeviceCodeFlowAsync(IProgress<SignInProgress>? progress, CancellationToken cancellationToken)
     {
+        LoginRestrictions.EnsureChatGptAllowed(_options.ForcedLoginMethod);
         TimeProvider time = _options.TimeProvider;
         DeviceCode code = await _issuer.RequestDeviceCodeAsync(cancellationToken).ConfigureAwait(false);
         DateTimeOffset deadline = time.GetUtcNow() + _options.DeviceCodeLifetime;
@@ -162,6 +164,7 @@ public sealed class CodexSignIn : IDisposable
 
     private async Task<SignInResult> BrowserFlowAsync(IProgress<SignInProgress>? progress, CancellationToken cancellationToken)
     {
+        LoginRestrictions.EnsureChatGptAllowed(_options.ForcedLoginMethod);
         LoopbackCallbackServer server = LoopbackCallbackServer.Start(_options.CallbackPort, _options.FallbackCallbackPort);
         await using (server.ConfigureAwait(false))
         {
@@ -225,6 +228,7 @@ public sealed class CodexSignIn : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(apiKey);
         string key = apiKey.Trim();
         EnsureHeaderSafe(key, nameof(apiKey));
+        LoginRestrictions.EnsureApiKeyAllowed(_options.ForcedLoginMethod);
         return ReplaceAsync(CodexAuthDocument.CreateApiKey(key), null, null, cancellationToken);
     }
 
@@ -246,6 +250,7 @@ public sealed class CodexSignIn : IDisposable
         }
 
         EnsureHeaderSafe(value, nameof(token));
+        LoginRestrictions.EnsureChatGptAllowed(_options.ForcedLoginMethod); // a personal access token is a ChatGPT credential
         return ReplaceAsync(CodexAuthDocument.CreatePersonalAccessToken(value), null, null, cancellationToken);
     }
 
@@ -327,6 +332,11 @@ public sealed class CodexSignIn : IDisposable
         Append("codex_cli_simplified_flow", "true");
         Append("state", state);
         Append("originator", _options.Originator);
+        if (_options.ForcedChatGptWorkspaceId is { Length: > 0 } workspace)
+        {
+            Append("allowed_workspace_id", workspace);
+        }
+
         return new Uri(_options.AuthorizeUrl.AbsoluteUri + "?" + query);
 
         void Append(string name, string value)
@@ -364,6 +374,7 @@ public sealed class CodexSignIn : IDisposable
             throw SignInHttp.Failed("The id token returned by the sign-in server is not a well-formed JWT.", "Try signing in again.");
         }
 
+        LoginRestrictions.EnsureWorkspaceAllowed(_options.ForcedChatGptWorkspaceId, claims.AccountId);
         CodexAuthDocument document = CodexAuthDocument.CreateChatGpt(
             tokens.IdToken,
             tokens.AccessToken,

@@ -56,6 +56,30 @@ public sealed class SignInOptions
     /// </summary>
     public HttpClient? HttpClient { get; set; }
 
+    /// <summary>
+    /// Gets or sets the only sign-in method allowed (<c>forced_login_method</c> in config.toml): with
+    /// <see cref="Configuration.CodexLoginMethod.Api"/> a ChatGPT sign-in is refused, with
+    /// <see cref="Configuration.CodexLoginMethod.ChatGpt"/> saving an API key or personal access token is. Default: any.
+    /// </summary>
+    public Configuration.CodexLoginMethod? ForcedLoginMethod { get; set; }
+
+    /// <summary>
+    /// Gets or sets the only ChatGPT workspace allowed (<c>forced_chatgpt_workspace_id</c>): sent to the issuer as
+    /// <c>allowed_workspace_id</c>, and a sign-in whose id_token names another workspace is refused and not saved. Default: any.
+    /// </summary>
+    public string? ForcedChatGptWorkspaceId { get; set; }
+
+    /// <summary>Applies a configuration's sign-in restrictions (<c>forced_login_method</c>, <c>forced_chatgpt_workspace_id</c>).</summary>
+    /// <param name="configuration">The resolved configuration.</param>
+    /// <returns>These options.</returns>
+    public SignInOptions WithRestrictions(Configuration.CodexConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ForcedLoginMethod = configuration.ForcedLoginMethod;
+        ForcedChatGptWorkspaceId = configuration.ForcedChatGptWorkspaceId;
+        return this;
+    }
+
     /// <summary>Gets or sets how long a device code stays valid and the device flow keeps polling. Default 15 minutes.</summary>
     public TimeSpan DeviceCodeLifetime { get; set; } = TimeSpan.FromMinutes(15);
 

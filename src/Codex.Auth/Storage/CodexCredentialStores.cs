@@ -25,15 +25,18 @@ public static class CodexCredentialStores
         string home = configuration.CodexHome;
         return configuration.CredentialsStore switch
         {
-            CodexCredentialStoreMode.Keyring => new KeyringCredentialStore(home, timeProvider, loggerFactory?.CreateLogger<KeyringCredentialStore>()),
+            CodexCredentialStoreMode.Keyring => Keyring(configuration, timeProvider, loggerFactory),
             CodexCredentialStoreMode.Auto => new AutoCredentialStore(
-                new KeyringCredentialStore(home, timeProvider, loggerFactory?.CreateLogger<KeyringCredentialStore>()),
+                Keyring(configuration, timeProvider, loggerFactory),
                 new FileCredentialStore(home),
                 loggerFactory?.CreateLogger<AutoCredentialStore>()),
             CodexCredentialStoreMode.Ephemeral => s_ephemeral.GetOrAdd(KeyringEntryName.ForCodexHome(home), static _ => new InMemoryCredentialStore()),
             _ => new FileCredentialStore(home),
         };
     }
+
+    private static KeyringCredentialStore Keyring(CodexConfiguration configuration, TimeProvider? timeProvider, ILoggerFactory? loggerFactory) =>
+        new(configuration.CodexHome, KeyringBackends.For(configuration.Environment), timeProvider, loggerFactory?.CreateLogger<KeyringCredentialStore>(), ownsBackend: false);
 
     /// <summary>
     /// Says where a store keeps the sign-in, for people: <c>file: /home/me/.codex/auth.json</c>,

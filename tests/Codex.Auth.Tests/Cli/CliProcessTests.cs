@@ -82,7 +82,7 @@ public sealed class CliProcessTests : IAsyncLifetime
         Assert.True((bool)json["signed_in"]!);
         Assert.Equal("chatgpt", (string?)json["mode"]);
         Assert.Equal("store", (string?)json["source"]);
-        Assert.Equal(AuthPath, (string?)json["store"]);
+        Assert.Equal("file: " + AuthPath, (string?)json["store"]);
         Assert.Equal("acct_cli", (string?)json["account_id"]);
         Assert.Equal("cli@example.com", (string?)json["email"]);
         Assert.Equal("team", (string?)json["plan"]);

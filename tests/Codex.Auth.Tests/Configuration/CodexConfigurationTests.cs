@@ -173,4 +173,42 @@ public sealed class CodexConfigurationTests
         var values = new Dictionary<string, string?>(extra ?? []) { [CodexEnvironmentVariables.CodexHome] = home.Path };
         return CodexEnvironment.FromValues(values);
     }
+
+    [Fact]
+    public void AddCodexAuth_options_choose_the_store_and_base_url_over_config_toml()
+    {
+        using var home = new TempDirectory();
+        File.WriteAllText(home.File("config.toml"), "cli_auth_credentials_store = \"ephemeral\"\nchatgpt_base_url = \"https://from-file.example.test/api/\"\n");
+        File.WriteAllText(home.File("auth.json"), CodexAuthDocument.CreateChatGpt(
+            Codex.Auth.Tests.SignIn.TestJwt.IdToken("acct_opts"),
+            Codex.Auth.Tests.SignIn.TestJwt.AccessToken(4_102_444_800),
+            "rt-opts",
+            "acct_opts",
+            DateTimeOffset.UnixEpoch.AddYears(56)).ToJson());
+
+        IAuthProvider FromDi(Action<CodexAuthOptions> configure)
+        {
+            var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+            Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton(services, Environment(home));
+            Microsoft.Extensions.DependencyInjection.CodexAuthServiceCollectionExtensions.AddCodexAuth(services, configure);
+            var sp = Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(services);
+            return Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<IAuthProvider>(sp);
+        }
+
+        // config.toml says ephemeral: the auth.json sign-in is not where the configuration says to look.
+        Assert.Equal(CodexAuthFailureReason.NotSignedIn, Assert.Throws<CodexAuthException>(() => FromDi(_ => { })).Reason);
+
+        IAuthProvider provider = FromDi(o =>
+        {
+            o.CredentialsStore = CodexCredentialStoreMode.File;
+            o.ChatGptBaseUrl = new Uri("https://from-code.example.test/backend-api");
+        });
+
+        Assert.Equal(new Uri("https://from-code.example.test/backend-api/codex"), provider.BaseUrl);
+        (provider as IDisposable)?.Dispose();
+
+        IAuthProvider fromFile = FromDi(o => o.CredentialsStore = CodexCredentialStoreMode.File);
+        Assert.Equal(new Uri("https://from-file.example.test/api/codex"), fromFile.BaseUrl);
+        (fromFile as IDisposable)?.Dispose();
+    }
 }

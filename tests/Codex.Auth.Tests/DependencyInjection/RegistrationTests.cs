@@ -57,6 +57,8 @@ public sealed class RegistrationTests : IAsyncLifetime
     [InlineData("blank-key", "ApiKey is set but blank")]
     [InlineData("missing-home", "is not an existing directory")]
     [InlineData("bad-host", "is not a host name")]
+    [InlineData("bad-base-url", "ChatGptBaseUrl 'ftp://chatgpt.com/' is not an absolute http or https URL")]
+    [InlineData("bad-store", "CredentialsStore '9' is not a known store")]
     public void Invalid_options_fail_at_start_with_a_clear_message(string problem, string expected)
     {
         var services = new ServiceCollection();
@@ -67,6 +69,8 @@ public sealed class RegistrationTests : IAsyncLifetime
                 case "blank-key": o.ApiKey = "  "; break;
                 case "missing-home": o.CodexHome = "/definitely/not/here"; break;
                 case "bad-host": o.AllowedHosts.Add("https://example.com/path"); break;
+                case "bad-base-url": o.ChatGptBaseUrl = new Uri("ftp://chatgpt.com/"); break;
+                case "bad-store": o.CredentialsStore = (Codex.Auth.Configuration.CodexCredentialStoreMode)9; break;
             }
         });
         using ServiceProvider provider = services.BuildServiceProvider();

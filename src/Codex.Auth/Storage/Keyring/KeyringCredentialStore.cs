@@ -32,18 +32,20 @@ public sealed class KeyringCredentialStore : ICodexCredentialStore, IDisposable
     private readonly FileCredentialStore _files;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly bool _ownsBackend;
 
     /// <summary>Creates a store for the keyring entry of <paramref name="codexHome"/>, on this platform's keyring.</summary>
     /// <param name="codexHome">The Codex home directory; its canonical path names the entry. It need not exist until the first save.</param>
     /// <param name="timeProvider">The clock for the change poll; defaults to <see cref="TimeProvider.System"/>.</param>
     /// <param name="logger">Receives watch diagnostics (no secrets).</param>
     public KeyringCredentialStore(string codexHome, TimeProvider? timeProvider = null, ILogger<KeyringCredentialStore>? logger = null)
-        : this(codexHome, KeyringBackends.ForCurrentPlatform(), timeProvider, logger)
+        : this(codexHome, KeyringBackends.Shared, timeProvider, logger, ownsBackend: false)
     {
     }
 
-    internal KeyringCredentialStore(string codexHome, IKeyringBackend backend, TimeProvider? timeProvider, ILogger? logger)
+    internal KeyringCredentialStore(string codexHome, IKeyringBackend backend, TimeProvider? timeProvider, ILogger? logger, bool ownsBackend = true)
     {
+        _ownsBackend = ownsBackend;
         ArgumentException.ThrowIfNullOrEmpty(codexHome);
         _backend = backend;
         _files = new FileCredentialStore(codexHome);
@@ -120,8 +122,14 @@ public sealed class KeyringCredentialStore : ICodexCredentialStore, IDisposable
         return watch;
     }
 
-    /// <inheritdoc />
-    public void Dispose() => _backend.Dispose();
+    /// <summary>Releases a keyring client this store owns; the process-wide one (used by the public constructor) stays open.</summary>
+    public void Dispose()
+    {
+        if (_ownsBackend)
+        {
+            _backend.Dispose();
+        }
+    }
 
     /// <inheritdoc />
     public override string ToString() => $"KeyringCredentialStore {_backend.Name} '{Service}' / '{Account}'";
@@ -172,6 +180,7 @@ public sealed class KeyringCredentialStore : ICodexCredentialStore, IDisposable
         private IDisposable? _subscription;
         private ITimer? _timer;
         private byte[]? _lastHash;
+        private Task _lastPoll = Task.CompletedTask;
         private int _polling;
         private bool _disposed;
 
@@ -208,7 +217,7 @@ public sealed class KeyringCredentialStore : ICodexCredentialStore, IDisposable
         {
             try
             {
-                IDisposable? subscription = await store._backend.TrySubscribeAsync(store.Account, Changed, StartPolling, _stop.Token).ConfigureAwait(false);
+                IDisposable? subscription = await store._backend.TrySubscribeAsync(store.Account, Changed, SubscriptionLost, _stop.Token).ConfigureAwait(false);
                 if (subscription is not null)
                 {
                     lock (_gate)
@@ -230,7 +239,14 @@ public sealed class KeyringCredentialStore : ICodexCredentialStore, IDisposable
                 StorageLog.KeyringWatchFailed(store._logger, store._backend.Name, ex.GetType().Name);
             }
 
-            StartPolling();
+            await StartPollingAsync().ConfigureAwait(false);
+        }
+
+        private void SubscriptionLost()
+        {
+            // The change that ended the subscription may itself have been missed.
+            Changed();
+            _ = StartPollingAsync();
         }
 
         private void Changed()
@@ -241,7 +257,8 @@ public sealed class KeyringCredentialStore : ICodexCredentialStore, IDisposable
             }
         }
 
-        private void StartPolling()
+        /// <summary>Reads the entry once for a baseline, then every <see cref="PollInterval"/>.</summary>
+        private async Task StartPollingAsync()
         {
             lock (_gate)
             {
@@ -254,13 +271,13 @@ public sealed class KeyringCredentialStore : ICodexCredentialStore, IDisposable
             }
 
             StorageLog.KeyringWatchPolling(store._logger, store._backend.Name, PollInterval);
-
-            // The change that ended a subscription may itself have been missed.
-            Changed();
-            _ = PollAsync();
+            await PollAsync().ConfigureAwait(false);
         }
 
-        private void Poll() => _ = PollAsync();
+        /// <summary>Gets the most recent timer-driven read (tests wait on it).</summary>
+        public Task LastPoll => Volatile.Read(ref _lastPoll);
+
+        private void Poll() => Volatile.Write(ref _lastPoll, PollAsync());
 
         private async Task PollAsync()
         {
