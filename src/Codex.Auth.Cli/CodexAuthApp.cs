@@ -16,6 +16,7 @@ internal static class CodexAuthApp
         DemoCommand.Create(context),
         PlaceholderAuthCommand.Create(context),
         ProxyCommand.Create(context),
+        StoreCommand.Create(context),
     ];
 
     public static RootCommand BuildRoot(CliContext context)

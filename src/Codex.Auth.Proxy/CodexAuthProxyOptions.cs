@@ -62,6 +62,13 @@ public sealed class CodexAuthProxyOptions
     /// <summary>Gets or sets the Codex home to resolve the host credential from; <see langword="null"/> uses <c>CODEX_HOME</c> or <c>~/.codex</c>.</summary>
     public string? CodexHome { get; set; }
 
+    /// <summary>
+    /// Gets or sets the store the host credential is read from and refreshed into (for example a
+    /// <c>RedisCredentialStore</c> that several proxy replicas share); <see langword="null"/> uses <c>auth.json</c> in
+    /// <see cref="CodexHome"/>. The proxy does not dispose it.
+    /// </summary>
+    public Codex.Auth.Storage.ICodexCredentialStore? CredentialStore { get; set; }
+
     /// <summary>Gets or sets the environment the host credential is resolved from; <see langword="null"/> for the process environment.</summary>
     public CodexEnvironment? Environment { get; set; }
 

@@ -15,17 +15,25 @@ internal static class ExportTokenCommand
     public static Command Create(CliContext context)
     {
         Option<bool> json = CommonOptions.Json();
+        var storeOptions = new StoreOptions();
         var command = new Command("export-token", "Print the ChatGPT access token (refreshed first when it is near expiry), its expiry, account id and FedRAMP flag — for handing to a proxy or sandbox. Never prints the refresh token. Refuses API keys.")
         {
             json,
         };
-        command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetValue(json), cancellationToken));
+        storeOptions.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            StoreOptions.OpenedStore opened = await storeOptions.OpenAsync(context, parse).ConfigureAwait(false);
+            await using (opened.ConfigureAwait(false))
+            {
+                return await RunAsync(context, opened.Store, parse.GetValue(json), cancellationToken).ConfigureAwait(false);
+            }
+        });
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, bool json, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, ICodexCredentialStore store, bool json, CancellationToken cancellationToken)
     {
-        ICodexCredentialStore store = context.CreateStore();
         CodexAuthDocument? document = await store.LoadAsync(cancellationToken).ConfigureAwait(false);
         if (document is null)
         {

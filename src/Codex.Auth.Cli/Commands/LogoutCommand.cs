@@ -11,15 +11,19 @@ internal static class LogoutCommand
     {
         Option<string?> issuer = CommonOptions.Issuer();
         Option<bool> json = CommonOptions.Json();
+        var storeOptions = new StoreOptions();
         var command = new Command("logout", "Sign out: revoke the stored refresh token at the issuer (best effort) and delete the stored credentials (auth.json or the keyring entry), even when the revocation fails.")
         {
             issuer,
             json,
         };
+        storeOptions.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             Uri? issuerUri = CommonOptions.ParseIssuer(parse.GetValue(issuer));
-            using var signIn = new CodexSignIn(context.CreateStore(), context.CreateSignInOptions(issuerUri));
+            StoreOptions.OpenedStore opened = await storeOptions.OpenAsync(context, parse).ConfigureAwait(false);
+            await using System.Runtime.CompilerServices.ConfiguredAsyncDisposable openedScope = opened.ConfigureAwait(false);
+            using var signIn = new CodexSignIn(opened.Store, context.CreateSignInOptions(issuerUri));
             LogoutResult result = await signIn.LogoutAsync(cancellationToken).ConfigureAwait(false);
             if (parse.GetValue(json))
             {

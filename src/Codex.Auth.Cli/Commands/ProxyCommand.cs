@@ -42,6 +42,7 @@ internal static class ProxyCommand
             Arity = ArgumentArity.ZeroOrOne,
             HelpName = "(stdin)",
         };
+        var storeOptions = new StoreOptions();
         Option<bool> verbose = new("--verbose") { Description = "Log every request's headers to stderr: the whole value of every secret-bearing header (Authorization, Cookie, API keys, the agent key) replaced by a fingerprint, Authorization keeping only a known scheme name; paths without query strings." };
         Option<bool> logRequests = new("--log-requests") { Description = "Log one line per request (method, path, route, status, duration) to stderr. Off by default: under load a sidecar writes nothing per request; warnings and errors are always logged." };
         Option<string> logFormat = new("--log-format") { Description = "How stderr logs look: simple (one line each, the default) or json (one JSON object per line, for log shippers).", HelpName = "simple|json", DefaultValueFactory = _ => "simple" };
@@ -61,6 +62,7 @@ internal static class ProxyCommand
             listen, forward, allowApiKey, chatGpt, openAi, auth, tls, cert, key, caDir, caOut, allowRemote, agentKeyFile, agentKeyStdin, verbose, logRequests, logFormat,
             drainTimeout, maxBody, maxHeaders, idleTimeout, connectTimeout, upstreamIdle, metricsOtlp, metricsPrometheus, metricsInterval,
         };
+        storeOptions.AddTo(command);
 
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -124,8 +126,22 @@ internal static class ProxyCommand
                 prometheus = (scrapeHost, scrapePort == 0 ? throw new CliUsageException("--metrics-prometheus needs a fixed port, for example 127.0.0.1:9464.") : scrapePort);
             }
 
-            using IDisposable? metrics = ProxyMetricsExport.Start(otlp, prometheus, Seconds(parse.GetValue(metricsInterval), "--metrics-interval"));
-            return await RunAsync(context, options, parse.GetValue(verbose), parse.GetValue(logFormat) == "json", cancellationToken).ConfigureAwait(false);
+            StoreOptions.OpenedStore? opened = parse.GetValue(storeOptions.Store) is null && parse.GetValue(storeOptions.KeyFile) is null
+                ? null
+                : await storeOptions.OpenAsync(context, parse).ConfigureAwait(false);
+            try
+            {
+                options.CredentialStore = opened?.Store;
+                using IDisposable? metrics = ProxyMetricsExport.Start(otlp, prometheus, Seconds(parse.GetValue(metricsInterval), "--metrics-interval"));
+                return await RunAsync(context, options, parse.GetValue(verbose), parse.GetValue(logFormat) == "json", cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (opened is not null)
+                {
+                    await opened.DisposeAsync().ConfigureAwait(false);
+                }
+            }
         });
         return command;
     }

@@ -111,6 +111,7 @@ internal sealed class HostCredentials : IDisposable
             Environment = _options.Environment ?? CodexEnvironment.Process,
             TimeProvider = _options.Clock,
             LoggerFactory = _loggers,
+            CredentialStore = _options.CredentialStore,
         });
 
         // The host's refreshes go to the configured auth upstream, never to a CODEX_REFRESH_TOKEN_URL_OVERRIDE
