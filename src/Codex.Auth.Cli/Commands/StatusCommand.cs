@@ -20,6 +20,7 @@ internal static class StatusCommand
     public static Command Create(CliContext context)
     {
         Option<bool> json = CommonOptions.Json();
+        var storeOptions = new StoreOptions();
         var verify = new Option<bool>("--verify")
         {
             Description = "Ask the server too: workspace routing discovery (plan, workspace, backend origin and routing override), whoami for a personal access token, the JWKS check for an agent identity. Exit 1 when the credential is rejected.",
@@ -35,7 +36,15 @@ internal static class StatusCommand
             verify,
             chatGptBaseUrl,
         };
-        command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetValue(json), parse.GetValue(verify), parse.GetValue(chatGptBaseUrl), cancellationToken));
+        storeOptions.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            StoreOptions.OpenedStore opened = await storeOptions.OpenAsync(context, parse).ConfigureAwait(false);
+            await using (opened.ConfigureAwait(false))
+            {
+                return await RunAsync(context, opened.Store, parse.GetValue(json), parse.GetValue(verify), parse.GetValue(chatGptBaseUrl), cancellationToken).ConfigureAwait(false);
+            }
+        });
         return command;
     }
 
@@ -67,10 +76,9 @@ internal static class StatusCommand
         return uri.AbsoluteUri.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
     }
 
-    private static async Task<int> RunAsync(CliContext context, bool json, bool verify, string? chatGptBaseUrlOption, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, ICodexCredentialStore store, bool json, bool verify, string? chatGptBaseUrlOption, CancellationToken cancellationToken)
     {
         Uri chatGptBaseUrl = verify ? ParseBase(chatGptBaseUrlOption, context) : CodexEndpoints.ChatGptBackendBaseUrl;
-        ICodexCredentialStore store = context.CreateStore();
         using var signIn = new CodexSignIn(store, context.CreateSignInOptions(null));
         SignInStatus? stored = await signIn.GetStatusAsync(cancellationToken).ConfigureAwait(false);
         InUse? inUse = InUse.FromVariables(context.Environment) ?? (stored is null ? null : InUse.FromStore(stored));
