@@ -10,16 +10,22 @@ namespace Codex.Auth.Tests.Storage;
 /// <summary>A refresh into a CODEX_HOME the process cannot write must not lose the sign-in (run as an unprivileged user).</summary>
 public sealed class UnwritableHomeTests
 {
-    [Fact]
+    /// <summary>Skipped, with the reason in the test report, where there is no other user to become.</summary>
+    private sealed class AsUnprivilegedUserFactAttribute : FactAttribute
+    {
+        public AsUnprivilegedUserFactAttribute()
+        {
+            if (!OperatingSystem.IsLinux() || Environment.UserName != "root" || !File.Exists("/usr/bin/setpriv"))
+            {
+                // Without root a directory this user cannot write is not constructible (CI runs as root).
+                Skip = "needs root and setpriv(1) to run the CLI as an unprivileged user";
+            }
+        }
+    }
+
+    [AsUnprivilegedUserFact]
     public async Task A_refresh_that_could_not_be_saved_is_not_attempted_and_the_sign_in_survives()
     {
-        if (!OperatingSystem.IsLinux() || Environment.UserName != "root" || !File.Exists("/usr/bin/setpriv"))
-        {
-            // Without root there is no other user to become; a directory this user cannot write is then not constructible.
-            Console.WriteLine("UnwritableHomeTests: skipped — needs root and setpriv(1) to run the CLI as an unprivileged user.");
-            return;
-        }
-
         await using FakeCodexServer server = await FakeCodexServer.StartAsync();
         using var home = new TempDirectory();
         FakeSignIn signIn = server.SignIn(accountId: "acct_ro");
