@@ -33,11 +33,11 @@ public sealed class RedisOutageTests
         {
             for (int i = 0; i < 2; i++)
             {
-                ConnectionMultiplexer connection = await RedisFixture.ConnectAsync(redis);
+                ConnectionMultiplexer connection = await RedisFixture.ConnectAsync(redis, timeoutMilliseconds: 2000);
                 connections.Add(connection);
                 var store = new RedisCredentialStore(
                     connection,
-                    new RedisCredentialStoreOptions { Name = name, EncryptionKey = key, OperationTimeout = TimeSpan.FromMilliseconds(300), LeaseDuration = TimeSpan.FromSeconds(5) },
+                    new RedisCredentialStoreOptions { Name = name, EncryptionKey = key, OperationTimeout = TimeSpan.FromMilliseconds(1500), LeaseDuration = TimeSpan.FromSeconds(5) },
                     environment: CodexEnvironment.FromValues(new Dictionary<string, string?>()));
                 stores.Add(store);
                 if (i == 0)
@@ -72,7 +72,7 @@ public sealed class RedisOutageTests
             var announced = new SemaphoreSlim(0);
             using IDisposable watch0 = stores[0].Watch(() => announced.Release());
             using IDisposable watch1 = stores[1].Watch(() => announced.Release());
-            Assert.True(SpinWait.SpinUntil(() => connections[0].GetServer(redis.EndPoint).SubscriptionSubscriberCount(RedisChannel.Literal($"codex-auth:{{{name}}}:changed")) == 2, Patience));
+            Assert.True(await Eventually.TrueAsync(async () => await connections[0].GetServer(redis.EndPoint).SubscriptionSubscriberCountAsync(RedisChannel.Literal($"codex-auth:{{{name}}}:changed")) == 2, Patience));
             await connections[0].GetSubscriber().PublishAsync(RedisChannel.Literal($"codex-auth:{{{name}}}:changed"), "0");
             Assert.True(await announced.WaitAsync(Patience));
             Assert.True(await announced.WaitAsync(Patience));
@@ -91,7 +91,7 @@ public sealed class RedisOutageTests
             await redis.KillAsync();
             await AllSucceedAsync(clients);
             await redis.RestartAsync();
-            Assert.True(SpinWait.SpinUntil(() => connections.All(c => c.IsConnected), Patience));
+            Assert.True(await Eventually.TrueAsync(() => connections.All(c => c.IsConnected), Patience));
 
             // The next background attempt gets the lease: exactly one refresh, and both instances serve its token.
             time.Advance(TimeSpan.FromSeconds(11));
@@ -130,12 +130,12 @@ public sealed class RedisOutageTests
     public async Task The_store_reports_itself_unavailable_while_Redis_is_stalled_and_answers_again_afterwards()
     {
         await using RedisServer redis = await RedisServer.StartAsync();
-        using ConnectionMultiplexer connection = await RedisFixture.ConnectAsync(redis);
+        using ConnectionMultiplexer connection = await RedisFixture.ConnectAsync(redis, timeoutMilliseconds: 2000);
         await using var store = new RedisCredentialStore(
             connection,
-            new RedisCredentialStoreOptions { Name = RedisFixture.NewName(), EncryptionKey = RedisFixture.NewKey(), OperationTimeout = TimeSpan.FromMilliseconds(200) },
+            new RedisCredentialStoreOptions { Name = RedisFixture.NewName(), EncryptionKey = RedisFixture.NewKey(), OperationTimeout = TimeSpan.FromMilliseconds(1000) },
             environment: CodexEnvironment.FromValues(new Dictionary<string, string?>()));
-        Assert.Null(await store.LoadAsync());
+        Assert.Null(await RetryAsync(() => store.LoadAsync().AsTask()));
 
         redis.Pause();
         try
@@ -150,7 +150,7 @@ public sealed class RedisOutageTests
             redis.Resume();
         }
 
-        Assert.True(SpinWait.SpinUntil(() => connection.IsConnected, Patience));
+        Assert.True(await Eventually.TrueAsync(() => connection.IsConnected, Patience));
         Assert.Null(await RetryAsync(() => store.LoadAsync().AsTask()));
         await using IAsyncDisposable held = await store.AcquireRefreshLockAsync();
     }

@@ -46,14 +46,15 @@ public sealed class RedisFixture : IAsyncLifetime
     }
 
     /// <summary>A new connection (a separate "machine"), reconnecting quickly after an outage.</summary>
-    public static Task<ConnectionMultiplexer> ConnectAsync(RedisServer server)
+    /// <remarks>Timeouts are generous by default: a loaded two-core CI machine can take over a second for a first EVAL. Outage tests pass short ones.</remarks>
+    public static Task<ConnectionMultiplexer> ConnectAsync(RedisServer server, int timeoutMilliseconds = 10_000)
     {
         var options = new ConfigurationOptions
         {
             AbortOnConnectFail = false,
-            ConnectTimeout = 1000,
-            AsyncTimeout = 1000,
-            SyncTimeout = 1000,
+            ConnectTimeout = timeoutMilliseconds,
+            AsyncTimeout = timeoutMilliseconds,
+            SyncTimeout = timeoutMilliseconds,
             ReconnectRetryPolicy = new LinearRetry(200),
             AllowAdmin = true,
         };
@@ -69,7 +70,7 @@ public sealed class RedisFixture : IAsyncLifetime
             _connections.Add(connection);
         }
 
-        var options = new RedisCredentialStoreOptions { Name = name, EncryptionKey = key };
+        var options = new RedisCredentialStoreOptions { Name = name, EncryptionKey = key, OperationTimeout = TimeSpan.FromSeconds(10) };
         configure?.Invoke(options);
         return new RedisCredentialStore(connection, options, time, CodexEnvironment.FromValues(new Dictionary<string, string?>()));
     }
