@@ -153,7 +153,7 @@ public sealed class CodexAuthProxyOptions
     /// Gets or sets how often, at most, an upstream 401 on the ChatGPT route may make the host refresh the same credential
     /// (forward mode). A 401 is the agent's doing — any endpoint that answers 401 will do — so recovery runs only when the
     /// rejected credential is still the one in use, and at most once per credential per interval; skipped recoveries are
-    /// counted in <c>codex.auth.recoveries</c> (outcome <c>proxy_rate_limited</c> or <c>proxy_not_current</c>). Default 5 minutes.
+    /// counted in <c>codex.auth.proxy.recoveries</c> (<see cref="CodexAuthProxyTelemetry.RecoveriesInstrumentName"/>; outcome <c>rate_limited</c> or <c>not_current</c>). Default 5 minutes.
     /// </summary>
     public TimeSpan UpstreamRejectionRecoveryInterval { get; set; } = TimeSpan.FromMinutes(5);
 

@@ -16,6 +16,14 @@ public static class CodexAuthProxyTelemetry
     /// <summary>Up-down counter of requests in flight (streams included).</summary>
     public const string ActiveRequestsInstrumentName = "codex.auth.proxy.active_requests";
 
+    /// <summary>
+    /// Counter of upstream 401s on the ChatGPT route in forward mode, tagged with
+    /// <see cref="Codex.Auth.Diagnostics.CodexAuthTelemetry.OutcomeTag"/>: <c>recovered</c> (the host credential was renewed),
+    /// <c>not_recovered</c> (asked, nothing new), <c>not_current</c> (skipped: the rejected credential is no longer the one in use)
+    /// or <c>rate_limited</c> (skipped: it was renewed less than <see cref="CodexAuthProxyOptions.UpstreamRejectionRecoveryInterval"/> ago).
+    /// </summary>
+    public const string RecoveriesInstrumentName = "codex.auth.proxy.recoveries";
+
     /// <summary>Tag: the route, <c>chatgpt</c> (<c>/backend-api</c>), <c>openai</c> (<c>/v1</c>) or <c>auth</c>.</summary>
     public const string RouteTag = "codex.auth.proxy.route";
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Codex.Auth.Proxy.Internal;
 
 namespace Codex.Auth.Proxy;
 
@@ -31,7 +32,12 @@ public sealed class LocalCertificateAuthority : IDisposable
     /// <summary>The CA private key's file name in the directory (PKCS#8 PEM, mode 0600).</summary>
     public const string KeyFileName = "ca.key.pem";
 
+    /// <summary>The lock file in the directory that serialises creating and replacing the CA across processes.</summary>
+    internal const string LockFileName = "ca.lock";
+
     private const string NameConstraintsOid = "2.5.29.30";
+
+    private static readonly TimeSpan s_lockTimeout = TimeSpan.FromSeconds(60);
 
     private static readonly string[] s_alwaysPermitted = ["localhost", "127.0.0.1", "::1"];
 
@@ -69,6 +75,7 @@ public sealed class LocalCertificateAuthority : IDisposable
     /// <param name="timeProvider">The clock for validity periods; <see langword="null"/> for the system clock (TLS peers check the real one).</param>
     /// <returns>The CA.</returns>
     /// <exception cref="InvalidOperationException">The files exist but cannot be used.</exception>
+    /// <exception cref="TimeoutException">Another process kept the directory's <c>ca.lock</c> for over a minute.</exception>
     public static LocalCertificateAuthority LoadOrCreate(string? directory = null, TimeProvider? timeProvider = null) =>
         LoadOrCreate(directory, s_alwaysPermitted, timeProvider);
 
@@ -81,7 +88,12 @@ public sealed class LocalCertificateAuthority : IDisposable
     /// <param name="timeProvider">The clock for validity periods; <see langword="null"/> for the system clock (TLS peers check the real one).</param>
     /// <returns>The CA.</returns>
     /// <exception cref="InvalidOperationException">The files exist but cannot be used.</exception>
-    public static LocalCertificateAuthority LoadOrCreate(string? directory, IEnumerable<string> names, TimeProvider? timeProvider = null)
+    /// <exception cref="TimeoutException">Another process kept the directory's <c>ca.lock</c> for over a minute.</exception>
+    public static LocalCertificateAuthority LoadOrCreate(string? directory, IEnumerable<string> names, TimeProvider? timeProvider = null) =>
+        LoadOrCreate(directory, names, timeProvider, s_lockTimeout);
+
+    /// <summary>As the public overload, waiting at most <paramref name="lockTimeout"/> for another process's <c>ca.lock</c>.</summary>
+    internal static LocalCertificateAuthority LoadOrCreate(string? directory, IEnumerable<string> names, TimeProvider? timeProvider, TimeSpan lockTimeout)
     {
         ArgumentNullException.ThrowIfNull(names);
         TimeProvider time = timeProvider ?? TimeProvider.System;
@@ -100,7 +112,7 @@ public sealed class LocalCertificateAuthority : IDisposable
         string keyPath = Path.Combine(dir, KeyFileName);
 
         // One process at a time creates or replaces the pair; others wait and load the result.
-        using Codex.Auth.Storage.FileLock held = Codex.Auth.Storage.FileLock.AcquireAsync(Path.Combine(dir, "ca.lock"), exclusive: true, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        using ExclusiveFileLock held = ExclusiveFileLock.Acquire(Path.Combine(dir, LockFileName), lockTimeout);
         if (!File.Exists(certPath) || !File.Exists(keyPath))
         {
             Create(certPath, keyPath, time, wanted);

@@ -25,6 +25,9 @@ internal static class ProxyMetrics
     public static readonly UpDownCounter<long> ActiveRequests = s_meter.CreateUpDownCounter<long>(
         CodexAuthProxyTelemetry.ActiveRequestsInstrumentName, "{request}", "Requests in flight, streams included.");
 
+    public static readonly Counter<long> Recoveries = s_meter.CreateCounter<long>(
+        CodexAuthProxyTelemetry.RecoveriesInstrumentName, "{recovery}", "Upstream 401s on the ChatGPT route in forward mode, by what the proxy did about the host credential.");
+
     /// <summary>The route tag of a cluster id.</summary>
     public static string Route(string cluster) => cluster switch
     {
@@ -43,6 +46,15 @@ internal static class ProxyMetrics
                 new KeyValuePair<string, object?>(CodexAuthProxyTelemetry.RouteTag, Route(cluster)),
                 new KeyValuePair<string, object?>(CodexAuthProxyTelemetry.CredentialTag, credential),
                 new KeyValuePair<string, object?>(CodexAuthProxyTelemetry.StatusCodeTag, statusCode));
+        }
+    }
+
+    /// <summary>Counts a proxy-driven recovery decision: <c>recovered</c>, <c>not_recovered</c>, <c>not_current</c> or <c>rate_limited</c>.</summary>
+    public static void RecordRecovery(string outcome)
+    {
+        if (Recoveries.Enabled)
+        {
+            Recoveries.Add(1, new KeyValuePair<string, object?>(CodexAuthTelemetry.OutcomeTag, outcome));
         }
     }
 

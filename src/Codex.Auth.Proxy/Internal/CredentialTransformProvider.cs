@@ -95,14 +95,14 @@ internal sealed class CredentialTransformProvider(HostCredentials host, ProxyRou
 
                 if (!current.HasSameCredential(used))
                 {
-                    Codex.Auth.Diagnostics.Instrumentation.RecordRecovery("proxy_not_current");
+                    ProxyMetrics.RecordRecovery("not_current");
                     ProxyLog.RecoverySkipped(_logger, used.Fingerprint, "the host credential has changed since");
                     return;
                 }
 
                 if (!_limiter.TryClaim(used.AccountId ?? "host"))
                 {
-                    Codex.Auth.Diagnostics.Instrumentation.RecordRecovery("proxy_rate_limited");
+                    ProxyMetrics.RecordRecovery("rate_limited");
                     ProxyLog.RecoverySkipped(_logger, used.Fingerprint, "a recovery for it ran less than the recovery interval ago");
                     return;
                 }
@@ -117,6 +117,7 @@ internal sealed class CredentialTransformProvider(HostCredentials host, ProxyRou
                     recovered = false;
                 }
 
+                ProxyMetrics.RecordRecovery(recovered ? "recovered" : "not_recovered");
                 ProxyLog.UpstreamRejected(_logger, used.Fingerprint, recovered);
             });
         }

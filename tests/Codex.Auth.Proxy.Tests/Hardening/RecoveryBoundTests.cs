@@ -14,7 +14,7 @@ public sealed class RecoveryBoundTests
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == "Codex.Auth" && instrument.Name == "codex.auth.recoveries")
+            if (instrument.Meter.Name == "Codex.Auth" && instrument.Name == CodexAuthProxyTelemetry.RecoveriesInstrumentName)
             {
                 l.EnableMeasurementEvents(instrument);
             }
@@ -48,7 +48,9 @@ public sealed class RecoveryBoundTests
         Assert.Equal(1, fx.Server.TokenRefreshCount);
         lock (outcomes)
         {
-            Assert.Equal(19, outcomes.Count(o => o is "proxy_rate_limited" or "proxy_not_current"));
+            Assert.Equal(19, outcomes.Count(o => o is "rate_limited" or "not_current"));
+            Assert.Equal(20, outcomes.Count);
+            Assert.Equal("recovered", outcomes[0]);
         }
 
         // After the interval, a 401 on the credential in use may renew it once more.
