@@ -343,13 +343,14 @@ public sealed class RedisCredentialStore : ICodexCredentialStore, IAsyncDisposab
     /// <inheritdoc />
     public override string ToString() => $"RedisCredentialStore {Location}";
 
-    internal async Task<bool> RenewAsync(RedisLease lease)
+    /// <summary>Extends the lease if this holder still owns it.</summary>
+    /// <returns><see langword="true"/> renewed, <see langword="false"/> lost to another holder (or expired), <see langword="null"/> Redis did not answer (the next tick tries again; the fencing check guards the write meanwhile).</returns>
+    internal async Task<bool?> RenewAsync(RedisLease lease)
     {
-        bool renewed = false;
         try
         {
             RedisResult result = await CallAsync(db => db.ScriptEvaluateAsync(RedisScripts.Renew, [_leaseKey], [lease.Owner, (long)_leaseDuration.TotalMilliseconds]), "renew", CancellationToken.None).ConfigureAwait(false);
-            renewed = (long)result == 1;
+            bool renewed = (long)result == 1;
             if (!renewed)
             {
                 RedisStoreInstrumentation.LeasesLost.Add(1);
@@ -360,14 +361,13 @@ public sealed class RedisCredentialStore : ICodexCredentialStore, IAsyncDisposab
         }
         catch (CodexAuthException)
         {
-            // Logged by CallAsync; the next tick tries again, and the fencing check guards the write meanwhile.
-            return true;
-        }
-        finally
-        {
-            LeaseRenewed?.Invoke(lease.Fence, renewed);
+            // Logged by CallAsync.
+            return null;
         }
     }
+
+    /// <summary>Raised by the lease once a renewal attempt is over and the next tick may start one.</summary>
+    internal void OnLeaseRenewalFinished(long fence, bool renewed) => LeaseRenewed?.Invoke(fence, renewed);
 
     internal async ValueTask ReleaseAsync(RedisLease lease)
     {

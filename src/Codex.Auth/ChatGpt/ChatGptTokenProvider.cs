@@ -55,6 +55,13 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
     private CodexAuthException? _lastRefreshFailure;
     private int _permissionsChecked;
 
+    // Refreshed tokens the store could not write (see PendingSave): served from memory, retried on _saveRetryTimer and
+    // before every refresh. _exclusive serializes refreshes and save retries within this process.
+    private readonly SemaphoreSlim _exclusive = new(1, 1);
+    private PendingSave? _pendingSave;
+    private ITimer? _saveRetryTimer;
+    private RefreshFailedEventArgs? _saveFailureToRaise;
+
     /// <summary>Creates a provider.</summary>
     /// <param name="options">The options.</param>
     /// <param name="context">The clock, environment (<c>CODEX_HOME</c> and the PROTOCOL's overrides), loggers and back-channel clients.</param>
@@ -112,6 +119,13 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
     /// </summary>
     public event EventHandler<TokenRefreshedEventArgs>? Refreshed;
 
+    /// <summary>
+    /// Raised when refreshed tokens could not be written to the store (a read-only CODEX_HOME, a full disk, a store's server
+    /// down). The new tokens are served from memory — requests keep working — and the save is retried at
+    /// <see cref="RefreshFailedEventArgs.NextAttemptAt"/> and before every later refresh; see <see cref="PendingSaveFailure"/>.
+    /// </summary>
+    public event EventHandler<RefreshFailedEventArgs>? SaveFailed;
+
     /// <inheritdoc />
     public Uri BaseUrl { get; }
 
@@ -126,6 +140,13 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
 
     /// <summary>Gets the last refresh failure (background or foreground), or <see langword="null"/> after a success.</summary>
     public CodexAuthException? LastRefreshFailure => Volatile.Read(ref _lastRefreshFailure);
+
+    /// <summary>
+    /// Gets why the tokens in use could not be written to the store, or <see langword="null"/> when the store holds them.
+    /// While it is set the tokens live only in this process: the store still holds a refresh token that has been spent,
+    /// which this provider never sends again, and the save is retried with backoff and before every refresh.
+    /// </summary>
+    public CodexAuthException? PendingSaveFailure => Volatile.Read(ref _pendingSave)?.Error;
 
     /// <summary>Gets the current session, or <see langword="null"/> before the credentials are first loaded.</summary>
     public ChatGptSession? CurrentSession => _state is { } s ? ToSession(s) : null;
@@ -265,6 +286,16 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
 
         _disposed.Cancel();
         Interlocked.Exchange(ref _watch, null)?.Dispose();
+        lock (_gate)
+        {
+            _saveRetryTimer?.Dispose();
+            _saveRetryTimer = null;
+        }
+
+        if (Volatile.Read(ref _pendingSave) is { } pending)
+        {
+            Log.UnsavedTokensLost(_logger, Fingerprints.Of(pending.Document.Tokens!.AccessToken), _store.Location);
+        }
     }
 
     /// <inheritdoc />
@@ -406,7 +437,7 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
     {
         Volatile.Write(ref _storeChanged, 0);
         TokenState? before = _state;
-        CodexAuthDocument? document = await _store.LoadAsync(cancellationToken).ConfigureAwait(false);
+        CodexAuthDocument? document = Reconcile(await _store.LoadAsync(cancellationToken).ConfigureAwait(false));
         TokenState? current = _state;
         if (current is not null && document is not null && current.Document.HasSameCredentials(document))
         {
@@ -561,6 +592,7 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
             Instrumentation.RecordRefresh(outcome, reason);
             activity?.SetTag(CodexAuthTelemetry.OutcomeTag, outcome);
             ProviderEvents.Raise(Refreshed, this, new TokenRefreshedEventArgs(reason, outcome == "adopted", state.Headers.Fingerprint, state.ExpiresAt), _logger, nameof(Refreshed));
+            RaiseSaveFailed();
             return state;
         }
         catch (Exception ex)
@@ -573,19 +605,41 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
             }
 
             activity?.SetFailure(ex);
+            RaiseSaveFailed();
             throw;
         }
     }
 
     private async Task<(TokenState State, string Outcome)> RefreshUnderLockAsync(TokenState basis, RefreshReason reason, CancellationToken cancellationToken)
     {
+        await _exclusive.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await RefreshExclusiveAsync(basis, reason, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _exclusive.Release();
+        }
+    }
+
+    private async Task<(TokenState State, string Outcome)> RefreshExclusiveAsync(TokenState basis, RefreshReason reason, CancellationToken cancellationToken)
+    {
         IAsyncDisposable? held = await _store.AcquireRefreshLockAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             // Re-read under the lock: another process may have refreshed, signed out or signed in as someone else.
             Volatile.Write(ref _storeChanged, 0);
-            CodexAuthDocument? document = await _store.LoadAsync(cancellationToken).ConfigureAwait(false);
-            TokenState current = CreateStateOrRemember(document, basis);
+            CodexAuthDocument? document = Reconcile(await _store.LoadAsync(cancellationToken).ConfigureAwait(false));
+            if (Volatile.Read(ref _pendingSave) is { } pending)
+            {
+                // Tokens from an earlier refresh are still unsaved: this lock is a chance to write them before anything else.
+                await SaveOrDeferAsync(pending.Document, pending.SpentTokens).ConfigureAwait(false);
+            }
+
+            TokenState current = _state is { Failure: null } published && ReferenceEquals(published.Document, document)
+                ? published
+                : CreateStateOrRemember(document, basis);
             if (!current.Tokens.Equals(basis.Tokens))
             {
                 Publish(current);
@@ -597,15 +651,20 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
                 }
             }
 
-            // The refresh token is single-use: spend it only when the new tokens can be written.
-            try
+            // The refresh token is single-use: spend it only when the new tokens can be written. Not so while earlier
+            // tokens are unsaved: the store's refresh token is spent already and the one in memory is the only live one,
+            // so spending it keeps requests working and loses nothing (its successor is kept the same way).
+            if (Volatile.Read(ref _pendingSave) is null)
             {
-                await _store.EnsureWritableAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (CodexAuthException ex)
-            {
-                Volatile.Write(ref _lastRefreshFailure, ex);
-                throw;
+                try
+                {
+                    await _store.EnsureWritableAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (CodexAuthException ex)
+                {
+                    Volatile.Write(ref _lastRefreshFailure, ex);
+                    throw;
+                }
             }
 
             TokenRefreshResult result;
@@ -655,7 +714,8 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
                 throw await RejectUnusableAnswerAsync(current, result, unusable).ConfigureAwait(false);
             }
 
-            await _store.SaveAsync(updated, CancellationToken.None).ConfigureAwait(false);
+            // The refresh token just sent is spent: if the new tokens cannot be written they are still used (from memory).
+            await SaveOrDeferAsync(updated, current.Tokens).ConfigureAwait(false);
 
             // Clear the failure first: whoever sees the new token must not still see the old failure.
             Succeeded();
@@ -682,7 +742,7 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
         if (result.RefreshToken is { } rotated && !string.Equals(rotated, current.Tokens.RefreshToken, StringComparison.Ordinal))
         {
             CodexAuthDocument kept = current.Document.WithRefreshedTokens(null, null, rotated, current.Document.LastRefresh ?? _time.GetUtcNow());
-            await _store.SaveAsync(kept, CancellationToken.None).ConfigureAwait(false);
+            await SaveOrDeferAsync(kept, current.Tokens).ConfigureAwait(false);
             Publish(CreateState(kept));
         }
 
@@ -730,6 +790,7 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
             }
 
             if (document?.Tokens is { } tokens && !tokens.Equals(spent.Tokens)
+                && Volatile.Read(ref _pendingSave)?.Classify(document) is not StoreVersusPending.StillSpent
                 && string.Equals(tokens.AccountId, spent.Tokens.AccountId, StringComparison.Ordinal))
             {
                 return CreateState(document);
@@ -748,6 +809,170 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
             {
                 changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
+        }
+    }
+
+    /// <summary>
+    /// Applies <see cref="PendingSave"/>'s rule to a document just read from the store: while refreshed tokens are
+    /// unsaved, reading back the spent tokens yields the unsaved document (the spent refresh token is never used again);
+    /// reading the unsaved tokens ends the pending save as saved; anything else was written later and wins.
+    /// </summary>
+    private CodexAuthDocument? Reconcile(CodexAuthDocument? stored)
+    {
+        if (Volatile.Read(ref _pendingSave) is not { } pending)
+        {
+            return stored;
+        }
+
+        switch (pending.Classify(stored))
+        {
+            case StoreVersusPending.StillSpent:
+                return pending.Document;
+            case StoreVersusPending.Saved:
+                EndPendingSave(pending, saved: true);
+                return stored;
+            default:
+                EndPendingSave(pending, saved: false);
+                return stored;
+        }
+    }
+
+    /// <summary>Writes <paramref name="document"/>; when that fails, keeps it as the pending save and schedules a retry.</summary>
+    /// <param name="document">The newest tokens.</param>
+    /// <param name="storeHeld">The tokens the store holds (used as the spent tokens unless a save was already pending).</param>
+    private async Task SaveOrDeferAsync(CodexAuthDocument document, CodexTokens storeHeld)
+    {
+        PendingSave? before = Volatile.Read(ref _pendingSave);
+        try
+        {
+            await _store.SaveAsync(document, CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Whatever the store throws, the tokens it could not write are the only live ones: keep them.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            DeferSave(document, before?.SpentTokens ?? storeHeld, before?.Failures ?? 0, ex);
+            return;
+        }
+
+        if (before is not null)
+        {
+            EndPendingSave(before, saved: true);
+        }
+    }
+
+    private void DeferSave(CodexAuthDocument document, CodexTokens spent, int failuresBefore, Exception cause)
+    {
+        CodexAuthFailureReason reason = cause is CodexAuthException store ? store.Reason : CodexAuthFailureReason.StoreUnavailable;
+        var error = new CodexAuthException(
+            reason,
+            $"The refreshed ChatGPT tokens could not be saved to {_store.Location} ({cause.GetType().Name}). They are used from memory and the save is retried; "
+            + $"until it succeeds, {_store.Location} holds a refresh token that has been spent, so another program reading it, or this one after a restart, must sign in again.",
+            $"Make {_store.Location} writable again (permissions, free disk space, the store's server); the save is retried automatically.",
+            cause);
+        int failures = failuresBefore + 1;
+        DateTimeOffset now = _time.GetUtcNow();
+        TimeSpan delay = PendingSave.RetryDelay(failures);
+        var pending = new PendingSave(document, spent, error, failures, now + delay);
+        lock (_gate)
+        {
+            _pendingSave = pending;
+            _saveRetryTimer?.Dispose();
+            _saveRetryTimer = _disposed.IsCancellationRequested
+                ? null
+                : _time.CreateTimer(static self => ((ChatGptTokenProvider)self!).OnSaveRetryDue(), this, delay, Timeout.InfiniteTimeSpan);
+        }
+
+        Instrumentation.RecordStoreSaveFailure(reason);
+        Log.SaveFailed(_logger, Fingerprints.Of(document.Tokens!.AccessToken), _store.Location, reason, cause.GetType().Name, pending.NextAttemptAt, failures);
+        Volatile.Write(ref _saveFailureToRaise, new RefreshFailedEventArgs(error, pending.NextAttemptAt));
+    }
+
+    private void EndPendingSave(PendingSave pending, bool saved)
+    {
+        lock (_gate)
+        {
+            if (!ReferenceEquals(_pendingSave, pending))
+            {
+                return;
+            }
+
+            _pendingSave = null;
+            _saveRetryTimer?.Dispose();
+            _saveRetryTimer = null;
+        }
+
+        string fingerprint = Fingerprints.Of(pending.Document.Tokens!.AccessToken);
+        if (saved)
+        {
+            Instrumentation.RecordStoreSaveRecovery();
+            Log.SaveRecovered(_logger, fingerprint, _store.Location, pending.Failures);
+        }
+        else
+        {
+            // Look at the store again on the next request: what it holds now replaces the unsaved tokens.
+            Volatile.Write(ref _storeChanged, 1);
+            Log.UnsavedTokensSuperseded(_logger, _store.Location, fingerprint);
+        }
+    }
+
+    private void OnSaveRetryDue() => _ = Task.Run(RetryPendingSaveAsync);
+
+    /// <summary>Retries a pending save under the refresh lock, unless the store meanwhile holds something newer.</summary>
+    private async Task RetryPendingSaveAsync()
+    {
+        CancellationToken cancellationToken = _disposed.Token;
+        try
+        {
+            await _exclusive.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (Volatile.Read(ref _pendingSave) is null)
+                {
+                    return;
+                }
+
+                IAsyncDisposable held = await _store.AcquireRefreshLockAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    Reconcile(await _store.LoadAsync(cancellationToken).ConfigureAwait(false));
+                    if (Volatile.Read(ref _pendingSave) is { } pending)
+                    {
+                        await SaveOrDeferAsync(pending.Document, pending.SpentTokens).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    await held.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                _exclusive.Release();
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return;
+        }
+#pragma warning disable CA1031 // The lock or the read failed (a malformed file is never overwritten): try again later.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            if (Volatile.Read(ref _pendingSave) is { } pending)
+            {
+                DeferSave(pending.Document, pending.SpentTokens, pending.Failures, ex);
+            }
+        }
+
+        RaiseSaveFailed();
+    }
+
+    private void RaiseSaveFailed()
+    {
+        if (Interlocked.Exchange(ref _saveFailureToRaise, null) is { } args)
+        {
+            ProviderEvents.Raise(SaveFailed, this, args, _logger, nameof(SaveFailed));
         }
     }
 

@@ -7,7 +7,8 @@ namespace Codex.Auth.Diagnostics;
 /// <summary>
 /// Whether a credential is usable, for container orchestrators and dashboards: <see cref="HealthStatus.Healthy"/> when it is;
 /// <see cref="HealthStatus.Degraded"/> when renewing a ChatGPT token fails but the current token is still valid (requests still
-/// succeed; someone should look before it expires); <see cref="HealthStatus.Unhealthy"/> when requests would fail: not signed
+/// succeed; someone should look before it expires), or when refreshed tokens could not be saved and are served from memory;
+/// <see cref="HealthStatus.Unhealthy"/> when requests would fail: not signed
 /// in, the token expired and could not be renewed, or the store cannot be read. The description says what to do; the data
 /// carries the kind, the expiry and the failure reason, never a secret. <c>codex-auth proxy</c> serves the same answer at
 /// <c>/.codex-auth/health</c>.
@@ -89,6 +90,11 @@ public sealed class CodexAuthHealthCheck : IHealthCheck
 
         if (session.AccessTokenExpiresAt is not { } expiresAt)
         {
+            if (failure is null && chatGpt.PendingSaveFailure is not null)
+            {
+                return Unsaved(chatGpt.PendingSaveFailure, data);
+            }
+
             return failure is null
                 ? HealthCheckResult.Healthy("The ChatGPT sign-in is usable.", data)
                 : HealthCheckResult.Degraded($"Renewing the ChatGPT token fails ({failure.Reason}). {failure.Remediation}".TrimEnd(), data: data);
@@ -102,11 +108,25 @@ public sealed class CodexAuthHealthCheck : IHealthCheck
                 data: data);
         }
 
+        if (failure is null && chatGpt.PendingSaveFailure is { } unsaved)
+        {
+            return Unsaved(unsaved, data);
+        }
+
         return failure is null
             ? HealthCheckResult.Healthy($"The ChatGPT sign-in is usable; the access token is valid until {data[ExpiresAtKey]}.", data)
             : HealthCheckResult.Degraded(
                 $"Renewing the ChatGPT token fails ({failure.Reason}); the current token stays valid until {data[ExpiresAtKey]}. {failure.Remediation}".TrimEnd(),
                 data: data);
+    }
+
+    // Requests succeed, but the sign-in lives only in this process until the store can be written again.
+    private static HealthCheckResult Unsaved(CodexAuthException unsaved, Dictionary<string, object> data)
+    {
+        data[FailureReasonKey] = unsaved.Reason.ToString();
+        return HealthCheckResult.Degraded(
+            $"The refreshed ChatGPT tokens could not be saved ({unsaved.Reason}); they are served from memory and the save is retried. {unsaved.Remediation}".TrimEnd(),
+            data: data);
     }
 
     private static string KindOf(IAuthProvider provider) => provider switch

@@ -33,6 +33,15 @@ public static class CodexAuthTelemetry
     /// <summary>Counter of agent task registrations, tagged with <see cref="OutcomeTag"/> (<c>success</c>, <c>failure</c>).</summary>
     public const string TaskRegistrationsInstrumentName = "codex.auth.task_registrations";
 
+    /// <summary>
+    /// Counter of failed writes of refreshed ChatGPT tokens to the credential store, tagged with <see cref="FailureReasonTag"/>.
+    /// The tokens are served from memory meanwhile and the write is retried; see <c>ChatGptTokenProvider.PendingSaveFailure</c>.
+    /// </summary>
+    public const string StoreSaveFailuresInstrumentName = "codex.auth.store.save_failures";
+
+    /// <summary>Counter of refreshed ChatGPT tokens that were written to the store after one or more failed writes.</summary>
+    public const string StoreSaveRecoveriesInstrumentName = "codex.auth.store.save_recoveries";
+
     /// <summary>Histogram of the age, in seconds, of the ChatGPT access token when it is applied to a request.</summary>
     public const string TokenAgeInstrumentName = "codex.auth.token.age";
 

@@ -24,6 +24,12 @@ internal static class Instrumentation
     public static readonly Counter<long> TaskRegistrations = Meter.CreateCounter<long>(
         CodexAuthTelemetry.TaskRegistrationsInstrumentName, "{registration}", "Agent task registrations, by outcome.");
 
+    public static readonly Counter<long> StoreSaveFailures = Meter.CreateCounter<long>(
+        CodexAuthTelemetry.StoreSaveFailuresInstrumentName, "{failure}", "Failed writes of refreshed ChatGPT tokens to the credential store (served from memory, retried).");
+
+    public static readonly Counter<long> StoreSaveRecoveries = Meter.CreateCounter<long>(
+        CodexAuthTelemetry.StoreSaveRecoveriesInstrumentName, "{recovery}", "Refreshed ChatGPT tokens written to the store after failed writes.");
+
     public static readonly Histogram<double> TokenAge = Meter.CreateHistogram<double>(
         CodexAuthTelemetry.TokenAgeInstrumentName, "s", "Age of the access token when it is applied to a request.");
 
@@ -47,6 +53,22 @@ internal static class Instrumentation
         if (Recoveries.Enabled)
         {
             Recoveries.Add(1, new KeyValuePair<string, object?>(CodexAuthTelemetry.OutcomeTag, outcome));
+        }
+    }
+
+    public static void RecordStoreSaveFailure(CodexAuthFailureReason reason)
+    {
+        if (StoreSaveFailures.Enabled)
+        {
+            StoreSaveFailures.Add(1, new KeyValuePair<string, object?>(CodexAuthTelemetry.FailureReasonTag, reason.ToString()));
+        }
+    }
+
+    public static void RecordStoreSaveRecovery()
+    {
+        if (StoreSaveRecoveries.Enabled)
+        {
+            StoreSaveRecoveries.Add(1);
         }
     }
 

@@ -38,6 +38,18 @@ internal static partial class Log
     [LoggerMessage(10, LogLevel.Debug, "The credential store {Location} changed; credentials are reloaded on the next request.")]
     public static partial void StoreChanged(ILogger logger, string location);
 
+    [LoggerMessage(24, LogLevel.Warning, "The refreshed ChatGPT tokens (access token {Fingerprint}) could not be saved to {Location} ({FailureReason}, {ExceptionType}); they are served from memory, the refresh token in {Location} is spent, and the save is retried at {NextAttempt:O} (attempt {Failures} failed).")]
+    public static partial void SaveFailed(ILogger logger, string fingerprint, string location, CodexAuthFailureReason failureReason, string exceptionType, DateTimeOffset nextAttempt, int failures);
+
+    [LoggerMessage(25, LogLevel.Information, "Saved the refreshed ChatGPT tokens (access token {Fingerprint}) to {Location} after {Failures} failed attempts.")]
+    public static partial void SaveRecovered(ILogger logger, string fingerprint, string location, int failures);
+
+    [LoggerMessage(26, LogLevel.Warning, "{Location} now holds other credentials than the unsaved refreshed tokens (access token {Fingerprint}) in memory; those were written after them and are used instead.")]
+    public static partial void UnsavedTokensSuperseded(ILogger logger, string location, string fingerprint);
+
+    [LoggerMessage(27, LogLevel.Error, "Stopped with refreshed ChatGPT tokens (access token {Fingerprint}) that could not be saved to {Location}; the refresh token it holds is spent, so the next use there must sign in again (codex login).")]
+    public static partial void UnsavedTokensLost(ILogger logger, string fingerprint, string location);
+
     [LoggerMessage(100, LogLevel.Warning, "The credential store {Location} cannot be read; the current token is served until it expires.")]
     public static partial void StoreUnavailable(ILogger logger, string location);
 
