@@ -197,7 +197,7 @@ public class HandlerBenchmarks
         return disposable;
     }
 
-    private static Invocation Invoke(DelegatingHandler handler, Uri url)
+    internal static Invocation Invoke(DelegatingHandler handler, Uri url)
     {
         handler.InnerHandler = new NoRemoteCallHandler();
         return new Invocation(new HttpMessageInvoker(handler), new HttpRequestMessage(HttpMethod.Post, url));

@@ -10,11 +10,14 @@ internal static class PairedSuite
     {
         var handlers = new HandlerBenchmarks();
         var signing = new SigningBenchmarks();
+        // The Redis store's cached path against the file store's needs a redis-server (started by the setup).
+        RedisStoreBenchmarks? stores = BenchmarkRedis.IsAvailable ? new RedisStoreBenchmarks() : null;
         handlers.Setup();
         signing.Setup();
+        stores?.Setup();
         try
         {
-            PairedTarget[] targets =
+            List<PairedTarget> targets =
             [
                 new("API key ≤ 1.15× floor that also checks the destination", Op(handlers.ApiKey), Op(handlers.FloorAuthorizationChecked), 1.15),
                 new("API key vs floor that only sets the header (info)", Op(handlers.ApiKey), Op(handlers.FloorAuthorization), null),
@@ -26,12 +29,25 @@ internal static class PairedSuite
                 new("API key vs Kiota (info; < 1 is ahead)", Op(handlers.ApiKey), Op(handlers.Kiota), null, MaxSubjectBytes: null),
                 new("API key vs Identity.Web (info; < 1 is ahead)", Op(handlers.ApiKey), Op(handlers.IdentityWeb), null, MaxSubjectBytes: null),
             ];
-            return PairedRunner.Run(targets);
+            if (stores is not null)
+            {
+                targets.Add(new("ChatGPT cached: Redis store ≤ 1.05× file store", Op(stores.RedisStoreCached), Op(stores.FileStoreCached), 1.05));
+            }
+
+            (string text, string markdown) = PairedRunner.Run(targets);
+            if (stores is null)
+            {
+                text += "  n/a   ChatGPT cached: Redis store ≤ 1.05× file store  (" + BenchmarkRedis.MissingNote + ")" + Environment.NewLine;
+                markdown += "| ChatGPT cached: Redis store ≤ 1.05× file store | — | n/a | " + BenchmarkRedis.MissingNote + " |" + Environment.NewLine;
+            }
+
+            return (text, markdown);
         }
         finally
         {
             handlers.Cleanup();
             signing.Cleanup();
+            stores?.Cleanup(); // throws when the cached path ran a Redis command
         }
     }
 

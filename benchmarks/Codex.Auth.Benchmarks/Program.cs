@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Filters;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
@@ -23,9 +24,19 @@ if (!jobOnCommandLine)
     config = config.AddJob(Job.Default.WithId("Short").WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(10));
 }
 
+// The Redis benchmarks start their own redis-server; without one installed they are left out, with a note, not a crash.
+if (!BenchmarkRedis.IsAvailable)
+{
+    Console.WriteLine("// " + BenchmarkRedis.MissingNote + ".");
+    config = config.AddFilter(new SimpleFilter(b => b.Descriptor.Type != typeof(RedisStoreBenchmarks) && b.Descriptor.Type != typeof(RedisRotationBenchmarks)));
+}
+
 string countFile = Path.Combine(Path.GetTempPath(), $"codex-auth-bench-token-requests-{Environment.ProcessId}.txt");
 File.Delete(countFile);
 Environment.SetEnvironmentVariable(ConcurrencyBenchmarks.CountFileVariable, countFile);
+string rotationFile = Path.Combine(Path.GetTempPath(), $"codex-auth-bench-rotation-posts-{Environment.ProcessId}.txt");
+File.Delete(rotationFile);
+Environment.SetEnvironmentVariable(RedisRotationBenchmarks.CountFileVariable, rotationFile);
 
 Summary[] summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config).ToArray();
 if (summaries.Length == 0)
@@ -33,12 +44,10 @@ if (summaries.Length == 0)
     return 0; // --list, --help, or nothing matched the filter.
 }
 
-IReadOnlyList<int>? tokenRequests = File.Exists(countFile)
-    ? File.ReadAllText(countFile).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray()
-    : null;
-File.Delete(countFile);
+IReadOnlyList<int>? tokenRequests = ReadCounts(countFile);
+IReadOnlyList<int>? rotationPosts = ReadCounts(rotationFile);
 
-TargetReport report = TargetReport.Evaluate(summaries, tokenRequests, judgedPaired: paired);
+TargetReport report = TargetReport.Evaluate(summaries, tokenRequests, rotationPosts, judgedPaired: paired);
 Console.WriteLine();
 Console.WriteLine(report.Text);
 string markdown = report.Markdown;
@@ -55,3 +64,12 @@ Directory.CreateDirectory(resultsDirectory);
 File.WriteAllText(Path.Combine(resultsDirectory, "targets.md"), markdown);
 Console.WriteLine($"Targets written to {Path.Combine(resultsDirectory, "targets.md")}");
 return report.Failed ? 1 : 0;
+
+static IReadOnlyList<int>? ReadCounts(string file)
+{
+    IReadOnlyList<int>? counts = File.Exists(file)
+        ? File.ReadAllText(file).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray()
+        : null;
+    File.Delete(file);
+    return counts;
+}

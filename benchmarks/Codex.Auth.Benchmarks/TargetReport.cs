@@ -29,7 +29,7 @@ internal sealed class TargetReport
     /// The ratio targets are judged by the paired run (<see cref="PairedSuite"/>); here they are then information only, since each
     /// BenchmarkDotNet case runs in its own process at another moment.
     /// </param>
-    public static TargetReport Evaluate(IEnumerable<Summary> summaries, IReadOnlyList<int>? tokenRequests, bool judgedPaired = false)
+    public static TargetReport Evaluate(IEnumerable<Summary> summaries, IReadOnlyList<int>? tokenRequests, IReadOnlyList<int>? rotationPosts = null, bool judgedPaired = false)
     {
         var results = new Dictionary<string, Measured>(StringComparer.Ordinal);
         var report = new TargetReport { _judgedPaired = judgedPaired };
@@ -58,6 +58,8 @@ internal sealed class TargetReport
         report.Within("Agent, same second (system clock) ≤ 1.2× floor", results, nameof(HandlerBenchmarks.AgentSameSecondSystemClock), nameof(HandlerBenchmarks.FloorAgent), 1.2);
         report.Within("Agent, new second ≤ 1.2× Ed25519 sign", results, nameof(SigningBenchmarks.AgentNewSecond), nameof(SigningBenchmarks.Ed25519Sign), 1.2, checkBytes: false);
         report.TokenRequests(results, tokenRequests);
+        report.Within("ChatGPT cached: Redis store ≤ 1.05× file store (the hot path never touches Redis)", results, nameof(RedisStoreBenchmarks.RedisStoreCached), nameof(RedisStoreBenchmarks.FileStoreCached), 1.05);
+        report.RotationPosts(results, rotationPosts);
         report.Render();
         return report;
     }
@@ -120,6 +122,32 @@ internal sealed class TargetReport
             string.Create(CultureInfo.InvariantCulture, $"{counts.Min()}..{counts.Max()}"),
             ok ? "PASS" : "FAILED",
             string.Create(CultureInfo.InvariantCulture, $"{counts.Count} operations; all complete in {m.Median / 1e6:0.00} ms (median) ± {m.StdDev / 1e6:0.00} ms, {m.Bytes / 1024.0:0} KB allocated"),
+        ]);
+    }
+
+    private void RotationPosts(Dictionary<string, Measured> results, IReadOnlyList<int>? counts)
+    {
+        string target = string.Create(CultureInfo.InvariantCulture, $"{RedisRotationBenchmarks.Instances} instances on one Redis store × {RedisRotationBenchmarks.Rotations} rotations → exactly {RedisRotationBenchmarks.Rotations} refresh POSTs");
+        if (!results.TryGetValue(nameof(RedisRotationBenchmarks.RotationsAcrossInstances), out Measured m))
+        {
+            _rows.Add([target, "—", "n/a", BenchmarkRedis.IsAvailable ? "not run" : "not run: redis-server is not on PATH"]);
+            return;
+        }
+
+        if (counts is null || counts.Count == 0)
+        {
+            Failed = true;
+            _rows.Add([target, "—", "FAILED", "the benchmark process reported no refresh-POST counts"]);
+            return;
+        }
+
+        bool ok = counts.All(c => c == RedisRotationBenchmarks.Rotations);
+        Failed |= !ok;
+        _rows.Add([
+            target,
+            string.Create(CultureInfo.InvariantCulture, $"{counts.Min()}..{counts.Max()}"),
+            ok ? "PASS" : "FAILED",
+            string.Create(CultureInfo.InvariantCulture, $"{counts.Count} operations; {m.Median / 1e6 / RedisRotationBenchmarks.Rotations:0.00} ms per rotation (median), {m.Bytes / 1024.0 / RedisRotationBenchmarks.Rotations:0} KB allocated per rotation"),
         ]);
     }
 

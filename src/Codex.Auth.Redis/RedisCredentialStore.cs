@@ -42,6 +42,9 @@ public sealed class RedisCredentialStore : ICodexCredentialStore, IAsyncDisposab
 {
     private const int SaveAttempts = 3;
 
+    /// <summary>The message announcing a released lease on the change channel (a change carries its fencing token, a number).</summary>
+    private const string ReleasedMessage = "released";
+
     private readonly IConnectionMultiplexer _redis;
     private readonly bool _ownsConnection;
     private readonly int _database;
@@ -62,6 +65,7 @@ public sealed class RedisCredentialStore : ICodexCredentialStore, IAsyncDisposab
     private Action? _listeners;
     private int _subscribed;
     private RedisLease? _held;
+    private TaskCompletionSource _leaseReleased = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
 
     /// <summary>Creates a store on an existing connection (which the store does not dispose).</summary>
@@ -117,7 +121,7 @@ public sealed class RedisCredentialStore : ICodexCredentialStore, IAsyncDisposab
         _channelName = prefix + "changed";
         _channel = RedisChannel.Literal(_channelName);
         Location = FormatLocation(redis, _database, Name);
-        _onMessage = (_, _) => Notify();
+        _onMessage = (_, message) => OnMessage(message);
         _redis.ConnectionRestored += OnConnectionRestored;
     }
 
@@ -258,8 +262,9 @@ public sealed class RedisCredentialStore : ICodexCredentialStore, IAsyncDisposab
 
     /// <inheritdoc />
     /// <remarks>
-    /// Within the process callers queue on a semaphore; across instances the lease is retried every 10–100 ms until it
-    /// is free (the holder releases it, or it expires when the holder died). Fails with
+    /// Within the process callers queue on a semaphore; across instances the lease is tried again as soon as its holder
+    /// announces the release on the change channel, and every 10–100 ms in any case (a message can be missed; a holder that
+    /// died announces nothing and its lease expires). Fails with
     /// <see cref="CodexAuthFailureReason.StoreUnavailable"/> as soon as Redis does not answer: there is no refresh without the lease.
     /// </remarks>
     public async ValueTask<IAsyncDisposable> AcquireRefreshLockAsync(CancellationToken cancellationToken = default)
@@ -276,6 +281,9 @@ public sealed class RedisCredentialStore : ICodexCredentialStore, IAsyncDisposab
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+
+                // Taken before the attempt, so that a release between the attempt and the wait is not missed.
+                Task released = Volatile.Read(ref _leaseReleased).Task;
                 long fence = (long)await CallAsync(db => db.ScriptEvaluateAsync(RedisScripts.Acquire, keys, values), "lease", cancellationToken).ConfigureAwait(false);
                 if (fence > 0)
                 {
@@ -286,8 +294,11 @@ public sealed class RedisCredentialStore : ICodexCredentialStore, IAsyncDisposab
                     return lease;
                 }
 
-                // Another instance holds it. Cross-machine coordination waits on the real clock.
-                await Task.Delay(delayMs, cancellationToken).ConfigureAwait(false);
+                // Another instance holds it: try again when it announces the release (pub/sub), or after the back-off at
+                // the latest (a message can be missed, and a holder that died never announces; its lease expires).
+                // Cross-machine coordination waits on the real clock.
+                EnsureSubscribed();
+                await Task.WhenAny(released, Task.Delay(delayMs, cancellationToken)).ConfigureAwait(false);
                 delayMs = Math.Min(delayMs * 2, 100);
             }
         }
@@ -343,13 +354,14 @@ public sealed class RedisCredentialStore : ICodexCredentialStore, IAsyncDisposab
     /// <inheritdoc />
     public override string ToString() => $"RedisCredentialStore {Location}";
 
-    internal async Task<bool> RenewAsync(RedisLease lease)
+    /// <summary>Extends the lease if this holder still owns it.</summary>
+    /// <returns><see langword="true"/> renewed, <see langword="false"/> lost to another holder (or expired), <see langword="null"/> Redis did not answer (the next tick tries again; the fencing check guards the write meanwhile).</returns>
+    internal async Task<bool?> RenewAsync(RedisLease lease)
     {
-        bool renewed = false;
         try
         {
             RedisResult result = await CallAsync(db => db.ScriptEvaluateAsync(RedisScripts.Renew, [_leaseKey], [lease.Owner, (long)_leaseDuration.TotalMilliseconds]), "renew", CancellationToken.None).ConfigureAwait(false);
-            renewed = (long)result == 1;
+            bool renewed = (long)result == 1;
             if (!renewed)
             {
                 RedisStoreInstrumentation.LeasesLost.Add(1);
@@ -360,14 +372,13 @@ public sealed class RedisCredentialStore : ICodexCredentialStore, IAsyncDisposab
         }
         catch (CodexAuthException)
         {
-            // Logged by CallAsync; the next tick tries again, and the fencing check guards the write meanwhile.
-            return true;
-        }
-        finally
-        {
-            LeaseRenewed?.Invoke(lease.Fence, renewed);
+            // Logged by CallAsync.
+            return null;
         }
     }
+
+    /// <summary>Raised by the lease once a renewal attempt is over and the next tick may start one.</summary>
+    internal void OnLeaseRenewalFinished(long fence, bool renewed) => LeaseRenewed?.Invoke(fence, renewed);
 
     internal async ValueTask ReleaseAsync(RedisLease lease)
     {
@@ -376,7 +387,7 @@ public sealed class RedisCredentialStore : ICodexCredentialStore, IAsyncDisposab
         {
             if (Volatile.Read(ref _disposed) == 0)
             {
-                await CallAsync(db => db.ScriptEvaluateAsync(RedisScripts.Release, [_leaseKey], [lease.Owner]), "release", CancellationToken.None).ConfigureAwait(false);
+                await CallAsync(db => db.ScriptEvaluateAsync(RedisScripts.Release, [_leaseKey], [lease.Owner, _channelName, ReleasedMessage]), "release", CancellationToken.None).ConfigureAwait(false);
                 RedisStoreLog.LeaseReleased(_logger, Location, lease.Fence);
             }
         }
@@ -468,6 +479,18 @@ public sealed class RedisCredentialStore : ICodexCredentialStore, IAsyncDisposab
             // Changes announced while the connection was down were missed: tell watchers to re-read.
             Notify();
         }
+    }
+
+    private void OnMessage(RedisValue message)
+    {
+        if (message == ReleasedMessage)
+        {
+            // Wakes the caller waiting for the lease here (if any): it tries again at once, and one instance wins.
+            Interlocked.Exchange(ref _leaseReleased, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            return;
+        }
+
+        Notify();
     }
 
     private void Notify()

@@ -10,11 +10,8 @@ namespace Codex.Auth.Proxy.Tests;
 
 public sealed class ForwardModeTests
 {
-    private static readonly string[] s_credentialHeaders =
-    [
-        "Authorization", "Proxy-Authorization", "ChatGPT-Account-ID", "X-OpenAI-Fedramp",
-        "OpenAI-Organization", "OpenAI-Project", "api-key", "x-api-key",
-    ];
+    // The library's one list (CodexAuthHeaderNames.CredentialHeaders), in a fixed order.
+    private static readonly string[] s_credentialHeaders = [.. CodexAuthHeaderNames.CredentialHeaders.Order(StringComparer.Ordinal)];
 
     /// <summary>Raw header lines an agent might use to smuggle its own credential past the proxy.</summary>
     public static TheoryData<string, string[]> SmugglingAttempts => new()
@@ -317,7 +314,7 @@ public sealed class ForwardModeTests
     {
         Assert.Equal("Bearer " + fx.SignIn.AccessToken, seen.Header("Authorization"));
         Assert.Equal(ProxyFixture.AccountId, seen.Header("ChatGPT-Account-ID"));
-        foreach (string name in s_credentialHeaders.Skip(1).Where(n => n != "ChatGPT-Account-ID"))
+        foreach (string name in s_credentialHeaders.Where(n => n is not CodexAuthHeaderNames.Authorization and not CodexAuthHeaderNames.AccountId))
         {
             Assert.Null(seen.Header(name));
         }

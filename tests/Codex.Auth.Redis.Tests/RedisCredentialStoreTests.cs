@@ -177,6 +177,35 @@ public sealed class RedisCredentialStoreTests(RedisFixture redis) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_release_by_the_owner_is_announced_on_the_channel_so_that_waiters_go_on_at_once_and_no_other_release_is()
+    {
+        string name = RedisFixture.NewName();
+        string leaseKey = $"codex-auth:{{{name}}}:lease";
+        await using RedisCredentialStore store = await redis.CreateStoreAsync(name, RedisFixture.NewKey());
+        ChannelMessageQueue messages = await redis.Raw.Multiplexer.GetSubscriber().SubscribeAsync(RedisChannel.Literal($"codex-auth:{{{name}}}:changed"));
+        try
+        {
+            IAsyncDisposable held = await store.AcquireRefreshLockAsync();
+            await held.DisposeAsync();
+            Assert.Equal("released", (string?)(await messages.ReadAsync().AsTask().WaitAsync(Patience)).Message);
+
+            // The lease lapsed and someone else took it: releasing ours neither deletes theirs nor announces anything.
+            held = await store.AcquireRefreshLockAsync();
+            await redis.Raw.StringSetAsync(leaseKey, "someone-else");
+            await held.DisposeAsync();
+            Assert.Equal("someone-else", (string?)await redis.Raw.StringGetAsync(leaseKey));
+            await redis.Raw.KeyDeleteAsync(leaseKey);
+            await store.SaveAsync(Document("after").Item1);
+            string? next = await messages.ReadAsync().AsTask().WaitAsync(Patience) is { } m ? (string?)m.Message : null;
+            Assert.True(long.TryParse(next, out _), $"the next message should be the save's fencing token, not '{next}'");
+        }
+        finally
+        {
+            await messages.UnsubscribeAsync();
+        }
+    }
+
+    [Fact]
     public async Task The_lease_is_renewed_while_held_and_renewal_stops_once_it_is_lost()
     {
         var time = new FakeTimeProvider();

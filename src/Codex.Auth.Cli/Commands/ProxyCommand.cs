@@ -26,7 +26,7 @@ internal static class ProxyCommand
         Option<string> listen = new("--listen") { Description = "Where to listen: 127.0.0.1:PORT, [::1]:PORT or localhost:PORT (port 0 picks a free one). A non-loopback address needs --allow-remote and an agent key.", HelpName = "address:port", Required = true };
         Option<bool> forward = new("--forward-host-credentials") { Description = "Strip every credential header the agent sends and inject the host's ChatGPT sign-in ($CODEX_HOME/auth.json); answer the agent's token refresh and revoke locally with placeholders. Default off (transparent)." };
         Option<bool> allowApiKey = new("--allow-api-key-host-credential") { Description = "With --forward-host-credentials: accept a host API key (sent on /v1 only) instead of failing at start." };
-        Option<string?> chatGpt = new("--chatgpt-upstream") { Description = "Where /backend-api/** goes (default https://chatgpt.com/backend-api).", HelpName = "url" };
+        Option<string?> chatGpt = new("--chatgpt-upstream") { Description = "Where /backend-api/** goes (default: chatgpt_base_url from config.toml, else https://chatgpt.com/backend-api).", HelpName = "url" };
         Option<string?> openAi = new("--openai-upstream") { Description = "Where /v1/** goes (default https://api.openai.com/v1).", HelpName = "url" };
         Option<string?> auth = new("--auth-upstream") { Description = "Where the OAuth paths go, and the host's own refreshes (default https://auth.openai.com).", HelpName = "url" };
         Option<bool> tls = new("--tls") { Description = "Serve HTTPS with a certificate issued by a local CA (created once in --ca-dir, default ~/.codex-auth/proxy-ca)." };
@@ -90,7 +90,9 @@ internal static class ProxyCommand
                 UpstreamConnectTimeout = Seconds(parse.GetValue(connectTimeout), "--upstream-connect-timeout"),
                 UpstreamActivityTimeout = Seconds(parse.GetValue(upstreamIdle), "--upstream-idle-timeout"),
             };
-            options.ChatGptUpstream = ParseUpstream(parse.GetValue(chatGpt), "--chatgpt-upstream") ?? options.ChatGptUpstream;
+            // Like every other part of Codex.Auth, the proxy follows the host's chatgpt_base_url (environment > config.toml > default).
+            options.ChatGptUpstream = ParseUpstream(parse.GetValue(chatGpt), "--chatgpt-upstream")
+                ?? new Uri(context.Configuration.ChatGptBaseUrl.AbsoluteUri.TrimEnd('/'), UriKind.Absolute);
             options.OpenAIUpstream = ParseUpstream(parse.GetValue(openAi), "--openai-upstream") ?? options.OpenAIUpstream;
             options.AuthUpstream = ParseUpstream(parse.GetValue(auth), "--auth-upstream") ?? options.AuthUpstream;
             ConfigureTls(options.Tls, parse.GetValue(tls), parse.GetValue(cert), parse.GetValue(key), parse.GetValue(caDir), parse.GetValue(caOut));

@@ -4,32 +4,16 @@ using Microsoft.AspNetCore.Http;
 namespace Codex.Auth.Proxy.Internal;
 
 /// <summary>
-/// The request headers that carry (or select) a credential, which forward mode never lets through from the agent. <c>Cookie</c> is
-/// one of them: a session cookie next to the host's bearer would let the agent act as whoever the cookie names.
+/// Strips the request headers that carry (or select) a credential — <see cref="CodexAuthHeaderNames.CredentialHeaders"/>, the one
+/// list — which forward mode never lets through from the agent, and names the response headers it never passes back.
 /// </summary>
 internal static class CredentialHeaders
 {
-    /// <summary>Every header name stripped from agent requests in forward mode; compared case-insensitively.</summary>
-    public static readonly string[] Names =
-    [
-        "Authorization",
-        "Proxy-Authorization",
-        CodexAuthHeaderNames.AccountId,
-        CodexAuthHeaderNames.FedRamp,
-        "OpenAI-Organization",
-        "OpenAI-Project",
-        "api-key",
-        "x-api-key",
-        "Cookie",
-        "Cookie2",
-    ];
-
     /// <summary>The response headers forward mode never passes back to the agent: cookies the upstream sets for the host's session.</summary>
     public static readonly string[] ResponseNames = ["Set-Cookie", "Set-Cookie2"];
 
-    private static readonly HashSet<string> s_names = new(Names, StringComparer.OrdinalIgnoreCase);
-
-    public static bool IsCredentialHeader(string name) => s_names.Contains(name.Trim());
+    /// <summary>Whether <paramref name="name"/> is in <see cref="CodexAuthHeaderNames.CredentialHeaders"/> (padding ignored).</summary>
+    public static bool IsCredentialHeader(string name) => CodexAuthHeaderNames.CredentialHeaders.Contains(name.Trim());
 
     /// <summary>Removes every credential header, whatever its casing and however many copies.</summary>
     public static void StripFrom(IHeaderDictionary headers)
@@ -72,7 +56,7 @@ internal static class CredentialHeaders
         if (headers is HttpRequestHeaders)
         {
             // Content headers refuse request-header names (Remove would throw); request headers take them all.
-            foreach (string name in Names)
+            foreach (string name in CodexAuthHeaderNames.CredentialHeaders)
             {
                 headers.Remove(name);
             }

@@ -1,27 +1,22 @@
+using System.Collections.Frozen;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 
 namespace Codex.Auth.Proxy.Internal;
 
 /// <summary>
-/// Renders headers for logs with every secret replaced by a short fingerprint. The whole value of a secret-bearing header is
-/// replaced (<c>x-api-key: [3f2a9c1d]</c>, <c>Cookie: [5e01aa42]</c>); only <c>Authorization</c> and <c>Proxy-Authorization</c> keep
+/// Renders headers for logs with every secret replaced by a short fingerprint. The whole value of a secret-bearing header — every
+/// one in <see cref="CodexAuthHeaderNames.CredentialHeaders"/>, and any whose name says it holds a secret — is replaced
+/// (<c>x-api-key: [3f2a9c1d]</c>, <c>Cookie: [5e01aa42]</c>, <c>ChatGPT-Account-ID: [0b1c2d3e]</c>); only <c>Authorization</c> and <c>Proxy-Authorization</c> keep
 /// their scheme, and only when it is a known one (<c>Bearer [3f2a9c1d]</c>). URL-valued headers lose their query string.
 /// </summary>
 internal static class HeaderRedaction
 {
-    private static readonly HashSet<string> s_secret = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Authorization",
-        "Proxy-Authorization",
-        "api-key",
-        "x-api-key",
-        "Cookie",
-        "Cookie2",
-        "Set-Cookie",
-        "Set-Cookie2",
-        CodexAuthProxyOptions.AgentKeyHeaderName,
-    };
+    // Every credential header (CodexAuthHeaderNames.CredentialHeaders, identifiers such as ChatGPT-Account-ID included), the cookies
+    // an upstream sets, and the proxy's own key.
+    private static readonly FrozenSet<string> s_secret = FrozenSet.ToFrozenSet(
+        [.. CodexAuthHeaderNames.CredentialHeaders, .. CredentialHeaders.ResponseNames, CodexAuthProxyOptions.AgentKeyHeaderName],
+        StringComparer.OrdinalIgnoreCase);
 
     // Any header whose name says it carries a credential is treated as secret too (X-Auth-Token, X-Goog-Api-Key, X-Session-Id, ...).
     private static readonly string[] s_secretNameParts = ["auth", "token", "key", "secret", "cookie", "session", "password", "signature", "credential", "assertion"];

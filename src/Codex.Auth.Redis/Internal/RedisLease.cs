@@ -43,10 +43,11 @@ internal sealed class RedisLease(RedisCredentialStore store, string owner, long 
 
     private async Task RenewAsync()
     {
+        bool? renewed = null;
         try
         {
-            bool stillHeld = await store.RenewAsync(this).ConfigureAwait(false);
-            if (!stillHeld && _timer is { } timer)
+            renewed = await store.RenewAsync(this).ConfigureAwait(false);
+            if (renewed == false && _timer is { } timer)
             {
                 // Lost for good: stop renewing; the fencing check protects the document.
                 await timer.DisposeAsync().ConfigureAwait(false);
@@ -54,7 +55,9 @@ internal sealed class RedisLease(RedisCredentialStore store, string owner, long 
         }
         finally
         {
+            // The attempt is over before anyone hears of it, so a tick that follows the news is never skipped as "still renewing".
             Volatile.Write(ref _renewing, 0);
+            store.OnLeaseRenewalFinished(Fence, renewed == true);
         }
     }
 }

@@ -23,10 +23,15 @@ internal static class RedisScripts
         return 0
         """;
 
-    /// <summary>KEYS: lease. ARGV: owner. Deletes the lease only when the owner still holds it.</summary>
+    /// <summary>
+    /// KEYS: lease. ARGV: owner, channel, released message. Deletes the lease only when the owner still holds it, and then
+    /// announces it on the channel, so that instances waiting for the lease try again at once instead of after their back-off.
+    /// </summary>
     public const string Release = """
         if redis.call('GET', KEYS[1]) == ARGV[1] then
-          return redis.call('DEL', KEYS[1])
+          redis.call('DEL', KEYS[1])
+          redis.call('PUBLISH', ARGV[2], ARGV[3])
+          return 1
         end
         return 0
         """;

@@ -10,8 +10,9 @@ namespace Codex.Auth.Routing;
 /// <summary>
 /// Workspace routing discovery and residency (PROTOCOL §9): asks <c>GET {chatgpt_base_url}wham/accounts/check</c> once per account,
 /// before the first model call, keeps the answer for <see cref="WorkspaceRouterOptions.DiscoveryLifetime"/>, and asks again when the
-/// account changes (the provider's headers name another account) and after the handler recovered from an HTTP 401 (a rejected
-/// model call may mean the workspace moved).
+/// account changes (the provider's headers name another account), when a bearer token is replaced (a sign-in, tokens adopted
+/// from another program, a refresh), and after the handler recovered from an HTTP 401 (a rejected model call may mean the
+/// workspace moved).
 /// <see cref="Http.CodexAuthHandler"/> uses it to send model calls (<c>…/backend-api/codex/…</c>) to the discovered origin with
 /// <c>x-openai-account-routing-override</c>.
 /// </summary>
@@ -145,7 +146,7 @@ public sealed class WorkspaceRouter : IDisposable
         }
 
         Entry? entry = Volatile.Read(ref _current);
-        if (entry is not null && string.Equals(entry.Routing.AccountId, account, StringComparison.Ordinal) && _time.GetUtcNow() < entry.ExpiresAt)
+        if (entry is not null && entry.Matches(account, headers) && _time.GetUtcNow() < entry.ExpiresAt)
         {
             return new ValueTask<WorkspaceRouting?>(CheckResidency(entry.Routing));
         }
@@ -264,7 +265,7 @@ public sealed class WorkspaceRouter : IDisposable
                 return pending;
             }
 
-            if (!force && _current is { } entry && string.Equals(entry.Routing.AccountId, account, StringComparison.Ordinal) && _time.GetUtcNow() < entry.ExpiresAt)
+            if (!force && _current is { } entry && entry.Matches(account, headers) && _time.GetUtcNow() < entry.ExpiresAt)
             {
                 return Task.FromResult(entry.Routing);
             }
@@ -282,10 +283,10 @@ public sealed class WorkspaceRouter : IDisposable
         activity?.SetTag("codex_auth.account_id", headers.AccountId);
         try
         {
-            WorkspaceRouting routing = await AttemptsAsync(headers).ConfigureAwait(false);
+            (WorkspaceRouting routing, AuthHeaders used) = await AttemptsAsync(headers).ConfigureAwait(false);
             lock (_gate)
             {
-                Volatile.Write(ref _current, new Entry(routing, routing.DiscoveredAt + _lifetime));
+                Volatile.Write(ref _current, new Entry(routing, Entry.CredentialKeyOf(used), routing.DiscoveredAt + _lifetime));
             }
 
             Log.RoutingDiscovered(_logger, routing.AccountId, routing.BackendOrigin.GetLeftPart(UriPartial.Authority), routing.RoutingOverride);
@@ -306,7 +307,7 @@ public sealed class WorkspaceRouter : IDisposable
         }
     }
 
-    private async Task<WorkspaceRouting> AttemptsAsync(AuthHeaders headers)
+    private async Task<(WorkspaceRouting Routing, AuthHeaders Used)> AttemptsAsync(AuthHeaders headers)
     {
         bool recovered = false;
         while (true)
@@ -331,11 +332,11 @@ public sealed class WorkspaceRouter : IDisposable
             {
                 case HttpStatusCode.OK:
                     byte[] body = await BackchannelClient.ReadBodyAsync(_call, response, _disposed.Token).ConfigureAwait(false);
-                    return WorkspaceRouting.Parse(System.Text.Encoding.UTF8.GetString(body), headers.AccountId!, ChatGptBaseUrl, _time.GetUtcNow());
+                    return (WorkspaceRouting.Parse(System.Text.Encoding.UTF8.GetString(body), headers.AccountId!, ChatGptBaseUrl, _time.GetUtcNow()), headers);
                 case HttpStatusCode.NotFound:
                     // A backend without workspace routing (a gateway, an older server): nothing constrains the account.
                     Log.RoutingNotOffered(_logger, _discoveryUrl.GetLeftPart(UriPartial.Path));
-                    return WorkspaceRouting.Unconstrained(headers.AccountId!, ChatGptBaseUrl, _time.GetUtcNow());
+                    return (WorkspaceRouting.Unconstrained(headers.AccountId!, ChatGptBaseUrl, _time.GetUtcNow()), headers);
                 case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden:
                     if (!recovered && _provider.SupportsRecovery && await _provider.RecoverAsync(headers, _disposed.Token).ConfigureAwait(false))
                     {
@@ -354,5 +355,17 @@ public sealed class WorkspaceRouter : IDisposable
         }
     }
 
-    private sealed record Entry(WorkspaceRouting Routing, DateTimeOffset ExpiresAt);
+    /// <summary>
+    /// A cached routing, for one account and — for a bearer token — one token: a sign-in, tokens adopted from another program or a
+    /// refresh ask again. (An agent assertion changes every second and is keyed by account only.)
+    /// </summary>
+    private sealed record Entry(WorkspaceRouting Routing, string? CredentialKey, DateTimeOffset ExpiresAt)
+    {
+        public static string? CredentialKeyOf(AuthHeaders headers) =>
+            string.Equals(headers.Scheme, "Bearer", StringComparison.OrdinalIgnoreCase) ? headers.Fingerprint : null;
+
+        public bool Matches(string account, AuthHeaders headers) =>
+            string.Equals(Routing.AccountId, account, StringComparison.Ordinal)
+            && (CredentialKey is null || string.Equals(CredentialKey, headers.Fingerprint, StringComparison.Ordinal));
+    }
 }

@@ -22,10 +22,7 @@ public sealed class HeaderFuzzTests
         "X-Auth-Token", "X-Goog-Api-Key", "X-Session-Id", "OpenAI-Sentinel-Token", "X-Client-Secret",
     ];
 
-    private static readonly string[] s_credentialNames =
-    [
-        "Authorization", "Proxy-Authorization", "ChatGPT-Account-ID", "X-OpenAI-Fedramp", "OpenAI-Organization", "OpenAI-Project", "api-key", "x-api-key", "Cookie", "Cookie2",
-    ];
+    private static readonly string[] s_credentialNames = [.. CodexAuthHeaderNames.CredentialHeaders.Order(StringComparer.Ordinal)];
 
     private static readonly string[] s_schemes = ["Bearer", "bearer", "Basic", "AgentAssertion", "Weird", "", "Bearer  ", "Token"];
 
@@ -64,7 +61,7 @@ public sealed class HeaderFuzzTests
         Gen<string[]> requestHeaders = Gen.Select(Gen.OneOf(s_credentialNames), Gen.Bool.Array[32], s_secretValue, Gen.OneOf("", " ", "\t"),
             (name, flips, value, pad) =>
             {
-                // Identifiers (account, organization, project) may be logged; they must still never reach the upstream.
+                // Every credential header is redacted in logs (identifiers too); names outside the list would be sent as identifiers.
                 string sent = HeaderRedaction.IsSecret(name) ? value : value.Replace(Marker, IdMarker, StringComparison.Ordinal);
                 return $"{Recase(name, flips)}:{pad}{sent}{pad}";
             }).Array[1, 6];

@@ -108,6 +108,34 @@ public sealed class CliProxyRoutingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Without_chatgpt_upstream_the_proxy_follows_the_hosts_chatgpt_base_url_from_config_toml()
+    {
+        FakeSignIn host = _server.SignIn(accountId: AccountId);
+        File.WriteAllText(_home.File("auth.json"), host.ToAuthJson(DateTimeOffset.UtcNow));
+        File.WriteAllText(_home.File("config.toml"), $"chatgpt_base_url = \"{new Uri(_server.BaseAddress, "backend-api/").AbsoluteUri}\"\n");
+        Uri fake = _server.BaseAddress;
+        CliProcess proxy = CliProcess.Start(
+            _home.Path,
+            ["proxy", "--listen", "127.0.0.1:0", "--forward-host-credentials", "--openai-upstream", new Uri(fake, "v1").AbsoluteUri, "--auth-upstream", fake.AbsoluteUri],
+            null,
+            new Dictionary<string, string> { ["CODEX_REFRESH_TOKEN_URL_OVERRIDE"] = _server.TokenEndpoint.AbsoluteUri });
+        _processes.Add(proxy);
+        string line = await proxy.WaitForStdoutLineAsync("listening on ");
+        var proxyAddress = new Uri(line["listening on ".Length..], UriKind.Absolute);
+
+        using var agent = new HttpClient();
+        using var turn = new HttpRequestMessage(HttpMethod.Post, new Uri(proxyAddress, "backend-api/codex/responses"))
+        {
+            Content = new StringContent("""{"model":"gpt-5-codex","input":"hi","stream":true}""", Encoding.UTF8, "application/json"),
+        };
+        using HttpResponseMessage response = await agent.SendAsync(turn);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        RecordedRequest sent = Assert.Single(_server.RequestsTo("/backend-api/codex/responses"));
+        Assert.Equal("Bearer " + host.AccessToken, sent.Header("Authorization"));
+    }
+
+    [Fact]
     public async Task A_routed_origin_behind_TLS_is_trusted_through_SSL_CERT_FILE_and_never_without_it()
     {
         FakeSignIn host = _server.SignIn(accountId: AccountId);

@@ -141,6 +141,31 @@ public sealed class WorkspaceRoutingHandlerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Tokens_adopted_from_another_program_are_routed_afresh()
+    {
+        ChatGptTokenProvider first = _fixture.CreateProvider();
+        var switching = new SwitchingProvider(first);
+        (HttpClient http, _) = Client(switching);
+        (await http.PostAsJsonAsync("responses", new { model = "m" })).Dispose();
+        (await http.PostAsJsonAsync("responses", new { model = "m" })).Dispose();
+        Assert.Single(Server.RequestsTo(Check));
+
+        // The Codex CLI refreshed (or signed in again): same account, new tokens, and meanwhile the workspace moved.
+        FakeSignIn theirs = Server.SimulateRefreshByOtherClient("acct_main");
+        Server.RouteAccount("acct_main", routingOverride: "us");
+        using var adoptedHome = new TempDirectory();
+        File.WriteAllText(adoptedHome.File("auth.json"), theirs.ToAuthJson(_fixture.Time.GetUtcNow()));
+        switching.Current = _fixture.CreateProvider(o => o.CodexHome = adoptedHome.Path);
+        using HttpResponseMessage after = await http.PostAsJsonAsync("responses", new { model = "m" });
+
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        RecordedRequest[] checks = [.. Server.RequestsTo(Check)];
+        Assert.Equal(2, checks.Length);
+        Assert.Equal("Bearer " + theirs.AccessToken, checks[1].Header("Authorization"));
+        Assert.True(Server.RequestsTo(Responses)[^1].IsRoutedOrigin);
+    }
+
+    [Fact]
     public async Task Routing_is_asked_again_after_its_lifetime()
     {
         (HttpClient http, _) = Client(_fixture.CreateProvider(), new WorkspaceRouterOptions { DiscoveryLifetime = TimeSpan.FromMinutes(10) });
