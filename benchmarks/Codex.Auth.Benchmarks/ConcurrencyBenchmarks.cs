@@ -53,7 +53,7 @@ public class ConcurrencyBenchmarks
         _provider = new ChatGptTokenProvider(
             new ChatGptTokenProviderOptions
             {
-                Store = store,
+                CredentialStore = store,
                 WatchStore = false,
                 RefreshTokenUrl = _server.TokenEndpoint,
                 ClientId = _server.ClientId,

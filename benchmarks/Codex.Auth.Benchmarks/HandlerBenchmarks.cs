@@ -39,7 +39,7 @@ public class HandlerBenchmarks
         // ChatGPT, cached: exp a year away.
         var cachedProvider = Own(new ChatGptTokenProvider(new ChatGptTokenProviderOptions
         {
-            Store = BenchmarkCredentials.ChatGptStore(now.AddMinutes(-1), now.AddYears(1)),
+            CredentialStore = BenchmarkCredentials.ChatGptStore(now.AddMinutes(-1), now.AddYears(1)),
             WatchStore = false,
         }));
         string accessToken = Warm(cachedProvider);
@@ -50,12 +50,12 @@ public class HandlerBenchmarks
         var refreshingProvider = Own(new ChatGptTokenProvider(
             new ChatGptTokenProviderOptions
             {
-                Store = BenchmarkCredentials.ChatGptStore(now.AddHours(-10), now.AddHours(1)),
+                CredentialStore = BenchmarkCredentials.ChatGptStore(now.AddHours(-10), now.AddHours(1)),
                 WatchStore = false,
                 RefreshBeforeExpiry = TimeSpan.FromHours(2),
                 RefreshTokenUrl = new Uri("https://auth.invalid/oauth/token"),
                 MaxRefreshRetries = 0,
-                RefreshAttemptTimeout = TimeSpan.Zero,
+                RefreshAttemptTimeout = Timeout.InfiniteTimeSpan,
             },
             httpClient: neverClient));
         _ = Warm(refreshingProvider);

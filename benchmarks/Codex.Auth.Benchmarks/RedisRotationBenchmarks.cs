@@ -71,7 +71,7 @@ public class RedisRotationBenchmarks
             ConnectionMultiplexer connection = Own(_redis.Connect());
             var store = Own(new RedisCredentialStore(connection, options, TimeProvider.System, noEnvironment));
             var provider = Own(new ChatGptTokenProvider(
-                new ChatGptTokenProviderOptions { Store = store, RefreshTokenUrl = _server.TokenEndpoint, ClientId = _server.ClientId },
+                new ChatGptTokenProviderOptions { CredentialStore = store, RefreshTokenUrl = _server.TokenEndpoint, ClientId = _server.ClientId },
                 timeProvider: _clock,
                 httpClient: _refreshClient));
             _invokers[i] = Own(new HttpMessageInvoker(new CodexAuthHandler(provider) { InnerHandler = new NoRemoteCallHandler() }));

@@ -56,8 +56,8 @@ public class RedisStoreBenchmarks
         _disposables.Add(redis);
         redis.SaveAsync(document).AsTask().GetAwaiter().GetResult();
 
-        var fileProvider = Own(new ChatGptTokenProvider(new ChatGptTokenProviderOptions { Store = file }));
-        var redisProvider = Own(new ChatGptTokenProvider(new ChatGptTokenProviderOptions { Store = redis }));
+        var fileProvider = Own(new ChatGptTokenProvider(new ChatGptTokenProviderOptions { CredentialStore = file }));
+        var redisProvider = Own(new ChatGptTokenProvider(new ChatGptTokenProviderOptions { CredentialStore = redis }));
         string fileToken = HandlerBenchmarks.Warm(fileProvider);
         string redisToken = HandlerBenchmarks.Warm(redisProvider);
         if (fileToken != redisToken)

@@ -56,7 +56,8 @@ public sealed class CodexAuthProxyHost : IAsyncDisposable
     /// <param name="options">The options.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The running proxy; dispose it to stop it.</returns>
-    /// <exception cref="InvalidOperationException">An option is invalid, for example a non-loopback address without <see cref="CodexAuthProxyOptions.AllowRemote"/> and an agent key.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">An option is invalid (<see cref="CodexAuthProxyOptions.Validate"/>); each failure names it.</exception>
+    /// <exception cref="InvalidOperationException">The listen address or TLS cannot be used, for example a non-loopback address without <see cref="CodexAuthProxyOptions.AllowRemote"/> and an agent key.</exception>
     /// <exception cref="CodexAuthException">Forward mode and the host credential is missing, an API key, malformed or expired; the message says what to run.</exception>
     public static async Task<CodexAuthProxyHost> StartAsync(CodexAuthProxyOptions options, CancellationToken cancellationToken = default)
     {

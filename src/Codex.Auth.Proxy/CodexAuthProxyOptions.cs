@@ -160,40 +160,15 @@ public sealed class CodexAuthProxyOptions
     /// <summary>Gets or sets the loggers <see cref="CodexAuthProxyHost"/> uses; <see langword="null"/> logs nothing. Ignored by <c>AddCodexAuthProxy</c>, which uses the app's.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
-    /// <summary>Checks the upstreams and the agent key; <see cref="CodexAuthProxyHost.StartAsync"/> also checks the listen address and TLS.</summary>
-    /// <exception cref="InvalidOperationException">A setting is invalid; the message says which and how to fix it.</exception>
-    public void Validate()
-    {
-        CheckUpstream(ChatGptUpstream, nameof(ChatGptUpstream));
-        CheckUpstream(OpenAIUpstream, nameof(OpenAIUpstream));
-        CheckUpstream(AuthUpstream, nameof(AuthUpstream));
-        if (AgentKey is not null && (AgentKey.Length < 16 || AgentKey.Any(c => c <= ' ' || c > '\u007e')))
-        {
-            throw new InvalidOperationException($"{nameof(AgentKey)} must be at least 16 characters without whitespace or control characters (for example `openssl rand -hex 32`).");
-        }
-
-        if (UpstreamRejectionRecoveryInterval < TimeSpan.Zero)
-        {
-            throw new InvalidOperationException($"{nameof(UpstreamRejectionRecoveryInterval)} must not be negative.");
-        }
-
-        if (UpstreamActivityTimeout <= TimeSpan.Zero || UpstreamConnectTimeout <= TimeSpan.Zero || IdleTimeout <= TimeSpan.Zero)
-        {
-            throw new InvalidOperationException($"{nameof(UpstreamActivityTimeout)}, {nameof(UpstreamConnectTimeout)} and {nameof(IdleTimeout)} must be positive.");
-        }
-
-        if (DrainTimeout < TimeSpan.Zero)
-        {
-            throw new InvalidOperationException($"{nameof(DrainTimeout)} must not be negative.");
-        }
-
-        if (MaxRequestBodySize <= 0 || MaxRequestHeadersTotalSize < 1024)
-        {
-            throw new InvalidOperationException($"{nameof(MaxRequestBodySize)} must be positive and {nameof(MaxRequestHeadersTotalSize)} at least 1024 bytes.");
-        }
-
-        ArgumentNullException.ThrowIfNull(Tls);
-    }
+    /// <summary>
+    /// Checks the upstreams, the agent key, the timeouts and the limits; <see cref="CodexAuthProxyHost.StartAsync"/> also checks the
+    /// listen address and TLS. The same validator runs in <c>AddCodexAuthProxy</c> and <see cref="CodexAuthProxyHost.StartAsync"/>.
+    /// </summary>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">
+    /// A setting is invalid; <see cref="Microsoft.Extensions.Options.OptionsValidationException.Failures"/> has one entry per option
+    /// (<c>CodexAuthProxyOptions.AgentKey must be …</c>) saying how to fix it.
+    /// </exception>
+    public void Validate() => CodexAuthProxyOptionsValidator.ThrowIfInvalid(this);
 
     internal TimeProvider Clock => TimeProvider ?? System.TimeProvider.System;
 
@@ -211,25 +186,5 @@ public sealed class CodexAuthProxyOptions
 
         // ::ffff:127.0.0.1 is 127.0.0.1; a socket cannot bind the mapped form.
         return address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
-    }
-
-    private static void CheckUpstream(Uri? upstream, string name)
-    {
-        if (upstream is null || !upstream.IsAbsoluteUri)
-        {
-            throw new InvalidOperationException($"{name} must be an absolute URL.");
-        }
-
-        if (!string.IsNullOrEmpty(upstream.UserInfo) || !string.IsNullOrEmpty(upstream.Query) || !string.IsNullOrEmpty(upstream.Fragment))
-        {
-            throw new InvalidOperationException($"{name} must not contain credentials, a query or a fragment.");
-        }
-
-        if (upstream.Scheme == Uri.UriSchemeHttps || (upstream.Scheme == Uri.UriSchemeHttp && Upstreams.IsLoopback(upstream)))
-        {
-            return;
-        }
-
-        throw new InvalidOperationException($"{name} {upstream.GetLeftPart(UriPartial.Authority)} must use https (plain http is allowed only for loopback addresses).");
     }
 }

@@ -20,7 +20,7 @@ public static class CodexAuthProxyServiceCollectionExtensions
     /// <param name="services">The services.</param>
     /// <param name="options">The proxy options; validated here.</param>
     /// <returns><paramref name="services"/>.</returns>
-    /// <exception cref="InvalidOperationException">An option is invalid.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">An option is invalid (checked here, at registration, by the same validator as <see cref="Codex.Auth.Proxy.CodexAuthProxyOptions.Validate"/>).</exception>
     /// <example>
     /// <code>
     /// var builder = WebApplication.CreateBuilder(args);
@@ -36,6 +36,7 @@ public static class CodexAuthProxyServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         services.TryAddSingleton(options);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Options.IValidateOptions<Codex.Auth.Proxy.CodexAuthProxyOptions>>(Codex.Auth.Proxy.CodexAuthProxyOptionsValidator.Instance));
         services.TryAddSingleton(sp => new HostCredentials(options, sp.GetService<ILoggerFactory>()));
         services.TryAddSingleton(sp => new ProxyRouting(options, sp.GetRequiredService<HostCredentials>(), sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
         services.TryAddSingleton(sp => new ProxyPipeline(options, sp.GetRequiredService<HostCredentials>(), sp.GetRequiredService<ProxyRouting>(), sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));

@@ -35,7 +35,7 @@ namespace Codex.Auth.Redis;
 /// <example>
 /// <code>
 /// await using RedisCredentialStore store = await RedisCredentialStore.ConnectAsync(RedisStoreAddress.Parse("redis://10.0.0.5:6379?name=fleet"));
-/// using var provider = new ChatGptTokenProvider(new ChatGptTokenProviderOptions { Store = store });
+/// using var provider = new ChatGptTokenProvider(new ChatGptTokenProviderOptions { CredentialStore = store });
 /// </code>
 /// </example>
 public sealed class RedisCredentialStore : ICodexCredentialStore, IAsyncDisposable, IDisposable
@@ -94,7 +94,7 @@ public sealed class RedisCredentialStore : ICodexCredentialStore, IAsyncDisposab
         ILogger? logger)
     {
         ArgumentNullException.ThrowIfNull(redis);
-        options.Validate();
+        RedisCredentialStoreOptionsValidator.ThrowIfInvalid(options);
         byte[] key = StoreKeyLoader.Load(options, environment ?? CodexEnvironment.Process);
         try
         {

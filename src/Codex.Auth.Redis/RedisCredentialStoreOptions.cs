@@ -43,27 +43,4 @@ public sealed class RedisCredentialStoreOptions
     /// (<see cref="CodexAuthFailureReason.StoreUnavailable"/>). Default 2 seconds.
     /// </summary>
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(2);
-
-    internal void Validate()
-    {
-        if (!RedisStoreAddress.IsValidName(Name))
-        {
-            throw new ArgumentException("The store name must be 1–64 letters, digits, '.', '_' or '-'.", nameof(Name));
-        }
-
-        if (LeaseDuration < TimeSpan.FromMilliseconds(100) || LeaseDuration > TimeSpan.FromMinutes(10))
-        {
-            throw new ArgumentOutOfRangeException(nameof(LeaseDuration), LeaseDuration, "The lease duration must be between 100 ms and 10 minutes.");
-        }
-
-        if (OperationTimeout <= TimeSpan.Zero || OperationTimeout > TimeSpan.FromMinutes(1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(OperationTimeout), OperationTimeout, "The operation timeout must be positive and at most a minute.");
-        }
-
-        if (Database < -1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(Database), Database, "The database must be -1 (the connection's default) or a database number.");
-        }
-    }
 }

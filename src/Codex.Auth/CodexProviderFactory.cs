@@ -93,7 +93,7 @@ public sealed class CodexProviderFactory
         {
             case CodexCredentialSource.ChatGpt:
                 ChatGptTokenProviderOptions options = chatGpt is null ? new ChatGptTokenProviderOptions() : chatGpt.Clone();
-                options.Store = store;
+                options.CredentialStore = store;
                 return CreateChatGpt(options);
             case CodexCredentialSource.PersonalAccessToken:
                 var pat = new PersonalAccessTokenProviderOptions { UseEnvironment = false, CredentialStore = store };
@@ -120,9 +120,11 @@ public sealed class CodexProviderFactory
     /// <param name="options">The options.</param>
     /// <returns>The provider.</returns>
     /// <exception cref="CodexAuthException">For <see cref="CodexCredentialSource.Auto"/>: nothing was found.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">An option is invalid; the same failures <c>AddCodexAuth</c> reports at start.</exception>
     public IAuthProvider Create(CodexAuthOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        Internal.OptionsChecks.ThrowIfInvalid(DependencyInjection.CodexAuthOptionsValidator.Instance, options);
         switch (options.Source)
         {
             case CodexCredentialSource.ApiKey:
@@ -137,7 +139,7 @@ public sealed class CodexProviderFactory
                 return CreateChatGpt(new ChatGptTokenProviderOptions
                 {
                     CodexHome = options.CodexHome,
-                    Store = OpenStore(Context, options.CodexHome, Overrides(options)),
+                    CredentialStore = OpenStore(Context, options.CodexHome, Overrides(options)),
                     BaseUrl = options.ChatGptBaseUrl is null ? CodexEndpoints.ChatGptCodexBaseUrl : new Uri(configuration.ChatGptCodexBaseUrl.AbsoluteUri.TrimEnd('/')),
                 });
             case CodexCredentialSource.AgentIdentity or CodexCredentialSource.PersonalAccessToken:

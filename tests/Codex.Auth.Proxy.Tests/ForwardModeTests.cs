@@ -330,32 +330,6 @@ public sealed class ForwardModeTests
         JsonNode.Parse(File.ReadAllText(fx.AuthPath))!["tokens"]!["access_token"]!.GetValue<string>();
 
     /// <summary>Sends a hand-written HTTP/1.1 request, so that header casing, duplicates and empty values reach the proxy as written.</summary>
-    private static async Task<(int Status, string Response)> RawRequestAsync(Uri proxy, string method, string path, string[] headerLines, string? body = null)
-    {
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(proxy.Host, proxy.Port);
-        await using NetworkStream stream = tcp.GetStream();
-        var text = new StringBuilder();
-        text.Append(method).Append(' ').Append(path).Append(" HTTP/1.1\r\n");
-        text.Append("Host: ").Append(proxy.Authority).Append("\r\n");
-        text.Append("Connection: close\r\n");
-        foreach (string line in headerLines)
-        {
-            text.Append(line).Append("\r\n");
-        }
-
-        byte[] content = Encoding.UTF8.GetBytes(body ?? string.Empty);
-        if (body is not null)
-        {
-            text.Append("Content-Type: application/json\r\n");
-        }
-
-        text.Append("Content-Length: ").Append(content.Length).Append("\r\n\r\n");
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(text.ToString()));
-        await stream.WriteAsync(content);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        string response = await reader.ReadToEndAsync();
-        int status = int.Parse(response.Split(' ', 3)[1], System.Globalization.CultureInfo.InvariantCulture);
-        return (status, response);
-    }
+    private static Task<(int Status, string Response)> RawRequestAsync(Uri proxy, string method, string path, string[] headerLines, string? body = null) =>
+        Hardening.RawHttp.SendAsync(proxy, method, path, headerLines, body);
 }

@@ -48,7 +48,8 @@ public sealed class RemoteListeningTests
     {
         await using ProxyFixture fx = await ProxyFixture.StartAsync();
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => fx.StartProxyAsync(forward: false, o => o.AgentKey = "short"));
+        var ex = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => fx.StartProxyAsync(forward: false, o => o.AgentKey = "short"));
+        Assert.Contains("CodexAuthProxyOptions.AgentKey", ex.Message, StringComparison.Ordinal);
 
         Assert.DoesNotContain("short", ex.Message.Replace("shorter", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
     }

@@ -85,8 +85,8 @@ public sealed class RoutingTests
     {
         var options = new CodexAuthProxyOptions { ChatGptUpstream = new Uri(upstream) };
 
-        var ex = Assert.Throws<InvalidOperationException>(options.Validate);
-        Assert.Contains("ChatGptUpstream", ex.Message, StringComparison.Ordinal);
+        var ex = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(options.Validate);
+        Assert.Contains("CodexAuthProxyOptions.ChatGptUpstream", ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("pass", ex.Message, StringComparison.Ordinal);
     }
 

@@ -31,7 +31,7 @@ switch (args[0])
 
         using var provider = new ChatGptTokenProvider(new ChatGptTokenProviderOptions
         {
-            Store = store,
+            CredentialStore = store,
             RefreshTokenUrl = tokenUrl,
             BaseUrl = backend,
             RefreshRetryDelay = TimeSpan.Zero,

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Reflection;
 using System.Text.Json.Nodes;
 using Codex.Auth.Redis.Tests.Infrastructure;
 using Codex.Auth.Storage;
@@ -10,7 +8,6 @@ namespace Codex.Auth.Redis.Tests;
 /// <summary><c>codex-auth store import</c> and <c>--store redis://…</c> on status, export-token and logout, as real processes.</summary>
 public sealed class CliStoreTests(RedisFixture redis) : IClassFixture<RedisFixture>
 {
-    private static readonly string s_cli = typeof(CliStoreTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "CodexAuthCliPath").Value!;
 
     [Fact]
     public async Task Import_moves_the_sign_in_into_Redis_then_status_export_token_and_logout_use_it()
@@ -93,29 +90,7 @@ public sealed class CliStoreTests(RedisFixture redis) : IClassFixture<RedisFixtu
 
     private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(string home, IReadOnlyDictionary<string, string> env, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        info.ArgumentList.Add(s_cli);
-        foreach (string arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        foreach (string scrubbed in new[] { "CODEX_API_KEY", "CODEX_ACCESS_TOKEN", "CODEX_AGENT_IDENTITY", "OPENAI_API_KEY", "CODEX_AUTH_STORE_KEY", "CODEX_REFRESH_TOKEN_URL_OVERRIDE" })
-        {
-            info.Environment.Remove(scrubbed);
-        }
-
-        info.Environment["CODEX_HOME"] = home;
-        foreach ((string name, string value) in env)
-        {
-            info.Environment[name] = value;
-        }
-
-        using Process process = Process.Start(info)!;
-        process.StandardInput.Close();
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        return (process.ExitCode, await stdout, await stderr);
+        CliResult result = await CliProcess.RunAsync(home, args, null, env);
+        return (result.ExitCode, result.Stdout, result.Stderr);
     }
 }

@@ -48,7 +48,7 @@ public sealed class RedisOutageTests
                 var provider = new ChatGptTokenProvider(
                     new ChatGptTokenProviderOptions
                     {
-                        Store = store,
+                        CredentialStore = store,
                         RefreshTokenUrl = server.TokenEndpoint,
                         BaseUrl = server.CodexBaseUrl,
                         RefreshRetryDelay = TimeSpan.Zero,

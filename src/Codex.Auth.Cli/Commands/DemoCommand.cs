@@ -61,7 +61,7 @@ internal static class DemoCommand
             using var provider = factory.CreateChatGpt(
                 new ChatGptTokenProviderOptions
                 {
-                    Store = store,
+                    CredentialStore = store,
                     RefreshTokenUrl = server.TokenEndpoint,
                     BaseUrl = server.CodexBaseUrl,
                     RefreshRetryDelay = TimeSpan.Zero,

@@ -59,7 +59,7 @@ internal static class ExportTokenCommand
         }
 
         using var provider = context.CreateProviderFactory().CreateChatGpt(
-            new ChatGptTokenProviderOptions { Store = store, WatchStore = false, BaseUrl = context.Configuration.ChatGptCodexBaseUrl });
+            new ChatGptTokenProviderOptions { CredentialStore = store, WatchStore = false, BaseUrl = context.Configuration.ChatGptCodexBaseUrl });
         ExportedAccessToken token = await provider.ExportAccessTokenAsync(cancellationToken).ConfigureAwait(false);
         if (token.RefreshError is { } refreshError)
         {

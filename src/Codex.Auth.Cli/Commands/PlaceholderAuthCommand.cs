@@ -87,7 +87,7 @@ internal static class PlaceholderAuthCommand
 
         // Same store and refresh endpoint as the host's Codex (CODEX_REFRESH_TOKEN_URL_OVERRIDE is honoured through the environment).
         using var host = context.CreateProviderFactory().CreateChatGpt(
-            new ChatGptTokenProviderOptions { Store = store, WatchStore = false, BaseUrl = context.Configuration.ChatGptCodexBaseUrl });
+            new ChatGptTokenProviderOptions { CredentialStore = store, WatchStore = false, BaseUrl = context.Configuration.ChatGptCodexBaseUrl });
         PlaceholderTokens tokens = await PlaceholderCredentials.WriteAuthJsonAsync(target, host, context.Time, cancellationToken).ConfigureAwait(false);
 
         await context.Out.WriteLineAsync($"Wrote a placeholder auth.json to {target} (mode chatgpt, no credentials in it).").ConfigureAwait(false);

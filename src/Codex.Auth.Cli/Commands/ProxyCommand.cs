@@ -115,7 +115,7 @@ internal static class ProxyCommand
             {
                 options.Validate();
             }
-            catch (InvalidOperationException ex)
+            catch (Microsoft.Extensions.Options.OptionsValidationException ex)
             {
                 throw new CliUsageException(ex.Message);
             }
@@ -200,7 +200,7 @@ internal static class ProxyCommand
         {
             proxy = await CodexAuthProxyHost.StartAsync(options, stop.Token).ConfigureAwait(false);
         }
-        catch (InvalidOperationException ex)
+        catch (Exception ex) when (ex is InvalidOperationException or Microsoft.Extensions.Options.OptionsValidationException)
         {
             await context.Error.WriteLineAsync($"codex-auth: {CodexAuthApp.OneLine(ex.Message)}").ConfigureAwait(false);
             return CliExitCodes.Failure;

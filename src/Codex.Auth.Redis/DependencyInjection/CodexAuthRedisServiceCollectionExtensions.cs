@@ -3,6 +3,7 @@ using Codex.Auth.Redis;
 using Codex.Auth.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 #pragma warning disable IDE0130 // Extension methods live in the namespace of the type they extend, as Microsoft.Extensions does.
@@ -21,6 +22,7 @@ public static class CodexAuthRedisServiceCollectionExtensions
     /// <param name="connection">A store URI (<c>redis://HOST:PORT[/DB][?name=NAME]</c>) or a StackExchange.Redis configuration string (<c>host:port,password=…</c>).</param>
     /// <param name="configure">Configures the store (name, key, lease); the key defaults to <c>CODEX_AUTH_STORE_KEY</c>.</param>
     /// <returns>The services, for chaining.</returns>
+    /// <remarks>The options are validated when the host starts (<c>ValidateOnStart</c>): an invalid one stops it with an <see cref="OptionsValidationException"/> naming the option.</remarks>
     /// <example>
     /// <code>
     /// builder.Services.AddCodexAuth(o => o.Source = CodexCredentialSource.ChatGpt)
@@ -67,31 +69,40 @@ public static class CodexAuthRedisServiceCollectionExtensions
 
     private static IServiceCollection AddStore(IServiceCollection services, Func<IServiceProvider, IConnectionMultiplexer> connection, Action<RedisCredentialStoreOptions>? configure, string? name, int database)
     {
+        if (services.Any(d => d.ServiceType == typeof(RedisCredentialStore)))
+        {
+            return services; // TryAdd semantics: the first registration wins, its options untouched
+        }
+
+        // The options go through the options system so that a bad value stops the host at start, with the same
+        // OptionsValidationException the store's constructor throws outside dependency injection.
+        OptionsBuilder<RedisCredentialStoreOptions> options = services.AddOptions<RedisCredentialStoreOptions>().Configure(o =>
+        {
+            if (name is not null)
+            {
+                o.Name = name;
+            }
+
+            if (database >= 0)
+            {
+                o.Database = database;
+            }
+        });
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisCredentialStoreOptions>>(RedisCredentialStoreOptionsValidator.Instance));
         services.TryAddSingleton(sp => new RedisCredentialStore(
             connection(sp),
-            CreateOptions(configure, name, database),
+            sp.GetRequiredService<IOptions<RedisCredentialStoreOptions>>().Value,
             TimeProvider.System, // lease renewals run on real time: Redis expires the lease on real time
             sp.GetService<CodexEnvironment>() ?? CodexEnvironment.Process,
             sp.GetService<ILoggerFactory>()?.CreateLogger<RedisCredentialStore>()));
         services.TryAddSingleton<ICodexCredentialStore>(sp => sp.GetRequiredService<RedisCredentialStore>());
         return services;
-    }
-
-    private static RedisCredentialStoreOptions CreateOptions(Action<RedisCredentialStoreOptions>? configure, string? name, int database)
-    {
-        var options = new RedisCredentialStoreOptions();
-        if (name is not null)
-        {
-            options.Name = name;
-        }
-
-        if (database >= 0)
-        {
-            options.Database = database;
-        }
-
-        configure?.Invoke(options);
-        return options;
     }
 
     /// <summary>A connection the container created and therefore disposes.</summary>

@@ -59,9 +59,11 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
     /// <param name="options">Where to find the identity and which services to use.</param>
     /// <param name="context">The clock (assertions, expiry, retry delays), environment, loggers and back-channel clients (JWKS, task registration).</param>
     /// <exception cref="CodexAuthException">An endpoint (option or environment override) is malformed or not HTTPS/loopback.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">An option is out of range; each failure names the option (the same message <c>ValidateOnStart</c> gives).</exception>
     public AgentIdentityProvider(AgentIdentityProviderOptions options, CodexProviderContext context)
     {
         ArgumentNullException.ThrowIfNull(options);
+        Internal.OptionsChecks.ThrowIfInvalid(AgentIdentityProviderOptionsValidator.Instance, options);
         ArgumentNullException.ThrowIfNull(context);
         _logger = context.CreateLogger<AgentIdentityProvider>();
         _options = options;

@@ -48,7 +48,7 @@ public sealed class AgentIdentityProviderOptions
     /// <summary>Gets or sets the delay before the first registration retry (doubled before the second). Default 1 second.</summary>
     public TimeSpan RegistrationRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Gets or sets the time limit of one registration attempt. Default 30 seconds.</summary>
+    /// <summary>Gets or sets the time limit of one registration attempt; <see cref="Timeout.InfiniteTimeSpan"/> for none. Default 30 seconds.</summary>
     public TimeSpan RegistrationAttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Where <see cref="Identity"/> came from, for messages (an environment variable name); <c>options</c> when unset.</summary>

@@ -23,9 +23,11 @@ public sealed class ApiKeyProvider : IAuthProvider
     /// <summary>Creates a provider.</summary>
     /// <param name="options">Where to look for the key.</param>
     /// <param name="context">The environment to read (<c>CODEX_API_KEY</c>, <c>OPENAI_API_KEY</c>, <c>CODEX_HOME</c>).</param>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">An option is out of range; each failure names the option (the same message <c>ValidateOnStart</c> gives).</exception>
     public ApiKeyProvider(ApiKeyProviderOptions options, CodexProviderContext context)
     {
         ArgumentNullException.ThrowIfNull(options);
+        Internal.OptionsChecks.ThrowIfInvalid(ApiKeyProviderOptionsValidator.Instance, options);
         ArgumentNullException.ThrowIfNull(context);
         _options = options;
         _environment = context.Environment;

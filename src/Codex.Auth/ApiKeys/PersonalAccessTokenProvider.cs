@@ -51,9 +51,11 @@ public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
     /// <param name="options">Where to find the token.</param>
     /// <param name="context">The environment, loggers and back-channel clients (for <c>whoami</c>).</param>
     /// <exception cref="CodexAuthException">The accounts API base URL is malformed or not HTTPS/loopback.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">An option is out of range; each failure names the option (the same message <c>ValidateOnStart</c> gives).</exception>
     public PersonalAccessTokenProvider(PersonalAccessTokenProviderOptions options, CodexProviderContext context)
     {
         ArgumentNullException.ThrowIfNull(options);
+        Internal.OptionsChecks.ThrowIfInvalid(PersonalAccessTokenProviderOptionsValidator.Instance, options);
         ArgumentNullException.ThrowIfNull(context);
         _logger = context.CreateLogger<PersonalAccessTokenProvider>();
         _options = options;

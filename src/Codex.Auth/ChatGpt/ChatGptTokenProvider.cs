@@ -46,14 +46,16 @@ public sealed class ChatGptTokenProvider : IAuthProvider, IDisposable
     /// <param name="options">The options.</param>
     /// <param name="context">The clock, environment (<c>CODEX_HOME</c> and the PROTOCOL's overrides), loggers and back-channel clients.</param>
     /// <exception cref="CodexAuthException">The refresh URL (option or <c>CODEX_REFRESH_TOKEN_URL_OVERRIDE</c>) is malformed or not HTTPS/loopback.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">An option is out of range; each failure names the option (the same message <c>ValidateOnStart</c> gives).</exception>
     public ChatGptTokenProvider(ChatGptTokenProviderOptions options, CodexProviderContext context)
     {
         ArgumentNullException.ThrowIfNull(options);
+        Internal.OptionsChecks.ThrowIfInvalid(ChatGptTokenProviderOptionsValidator.Instance, options);
         ArgumentNullException.ThrowIfNull(context);
         CodexEnvironment environment = context.Environment;
         _clock = new SnapshotClock(context.TimeProvider);
         _logger = context.CreateLogger<ChatGptTokenProvider>();
-        _store = options.Store ?? CodexProviderFactory.OpenStore(context, options.CodexHome);
+        _store = options.CredentialStore ?? CodexProviderFactory.OpenStore(context, options.CodexHome);
         BaseUrl = CodexProviderFactory.ChatGptBaseUrl(context, options.CodexHome, options.BaseUrl);
         Uri endpoint = options.RefreshTokenUrl is { } configured
             ? BackchannelEndpoints.Require(configured, "ChatGptTokenProviderOptions.RefreshTokenUrl")

@@ -5,10 +5,22 @@ namespace Codex.Auth.ChatGpt;
 /// <summary>Options for <see cref="ChatGptTokenProvider"/>.</summary>
 public sealed class ChatGptTokenProviderOptions
 {
-    /// <summary>Gets or sets the credential store. Default: <see cref="FileCredentialStore"/> in <see cref="CodexHome"/>.</summary>
-    public ICodexCredentialStore? Store { get; set; }
+    /// <summary>
+    /// Gets or sets the credential store the sign-in is read from and refreshed into (named as in the other providers' options).
+    /// Default <see langword="null"/>: the store <c>cli_auth_credentials_store</c> names in <see cref="CodexHome"/> (<c>auth.json</c> unless configured otherwise).
+    /// </summary>
+    public ICodexCredentialStore? CredentialStore { get; set; }
 
-    /// <summary>Gets or sets the Codex home directory used when <see cref="Store"/> is null; null resolves <c>CODEX_HOME</c> or <c>~/.codex</c>.</summary>
+    /// <summary>Gets or sets the credential store; the former name of <see cref="CredentialStore"/>, which it reads and writes.</summary>
+    [Obsolete("Use CredentialStore (the name the other providers' options use). Store will be removed in a future major version.")]
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+    public ICodexCredentialStore? Store
+    {
+        get => CredentialStore;
+        set => CredentialStore = value;
+    }
+
+    /// <summary>Gets or sets the Codex home directory used when <see cref="CredentialStore"/> is null; null resolves <c>CODEX_HOME</c> or <c>~/.codex</c>.</summary>
     public string? CodexHome { get; set; }
 
     /// <summary>Gets or sets the refresh URL. Default: <c>CODEX_REFRESH_TOKEN_URL_OVERRIDE</c>, else <c>https://auth.openai.com/oauth/token</c>.</summary>
@@ -41,7 +53,7 @@ public sealed class ChatGptTokenProviderOptions
     /// <summary>Gets or sets the base delay between refresh retries. Default 1 second.</summary>
     public TimeSpan RefreshRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Gets or sets the timeout of one refresh attempt. Default 30 seconds.</summary>
+    /// <summary>Gets or sets the timeout of one refresh attempt; <see cref="Timeout.InfiniteTimeSpan"/> for none. Default 30 seconds.</summary>
     public TimeSpan RefreshAttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Gets or sets a value indicating whether the store is watched so that tokens written by another process are picked up at once. Default <see langword="true"/>.</summary>

@@ -2,11 +2,17 @@ using Microsoft.Extensions.Options;
 
 namespace Codex.Auth.DependencyInjection;
 
-/// <summary>Validates <see cref="CodexAuthOptions"/> at start.</summary>
+/// <summary>
+/// Validates <see cref="CodexAuthOptions"/>: at start in <c>AddCodexAuth</c> (<c>ValidateOnStart</c>), and in
+/// <see cref="CodexProviderFactory.Create(CodexAuthOptions)"/> outside dependency injection.
+/// </summary>
 internal sealed class CodexAuthOptionsValidator : IValidateOptions<CodexAuthOptions>
 {
+    public static CodexAuthOptionsValidator Instance { get; } = new();
+
     public ValidateOptionsResult Validate(string? name, CodexAuthOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
         if (options.ApiKey is not null && string.IsNullOrWhiteSpace(options.ApiKey))
         {

@@ -15,7 +15,10 @@ public static class CodexAuthServiceCollectionExtensions
     /// a <see cref="Codex.Auth.CodexProviderFactory"/>, a singleton <see cref="Codex.Auth.IAuthProvider"/> chosen by
     /// <see cref="Codex.Auth.CodexAuthOptions.Source"/> and a singleton <see cref="Codex.Auth.Routing.WorkspaceRouter"/> for it (resolve it
     /// to see where the account's model calls go). Every registration uses <c>TryAdd</c>: register your own
-    /// <see cref="Codex.Auth.IAuthProvider"/> (or context, or factory) first to pin one. Options are validated at start.
+    /// <see cref="Codex.Auth.IAuthProvider"/> (or context, or factory) first to pin one. Options are validated at start
+    /// (<c>ValidateOnStart</c>): an invalid value stops the host with an <see cref="OptionsValidationException"/> whose failures name
+    /// each option — the same message the providers' constructors and <see cref="Codex.Auth.CodexProviderFactory.Create(Codex.Auth.CodexAuthOptions)"/>
+    /// throw outside dependency injection.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Configures the options.</param>
@@ -36,7 +39,14 @@ public static class CodexAuthServiceCollectionExtensions
         }
 
         options.ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Codex.Auth.CodexAuthOptions>, CodexAuthOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Codex.Auth.CodexAuthOptions>>(CodexAuthOptionsValidator.Instance));
+
+        // The providers' options are built from CodexAuthOptions here, and their constructors run these same validators; registering
+        // them also validates any IOptions<T> of them an app binds itself (for example from configuration, with ValidateOnStart).
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Codex.Auth.ChatGpt.ChatGptTokenProviderOptions>>(Codex.Auth.ChatGpt.ChatGptTokenProviderOptionsValidator.Instance));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Codex.Auth.AgentIdentity.AgentIdentityProviderOptions>>(Codex.Auth.AgentIdentity.AgentIdentityProviderOptionsValidator.Instance));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Codex.Auth.ApiKeys.ApiKeyProviderOptions>>(Codex.Auth.ApiKeys.ApiKeyProviderOptionsValidator.Instance));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Codex.Auth.ApiKeys.PersonalAccessTokenProviderOptions>>(Codex.Auth.ApiKeys.PersonalAccessTokenProviderOptionsValidator.Instance));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(Codex.Auth.CodexEnvironment.Process);
         Codex.Auth.Backchannel.CodexBackchannel.AddBackchannelClient(services);

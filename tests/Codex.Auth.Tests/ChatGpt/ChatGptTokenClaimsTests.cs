@@ -133,7 +133,7 @@ public sealed class ChatGptTokenClaimsTests
     [Fact]
     public void Environment_overrides_pick_the_refresh_url_and_client_id()
     {
-        using var home = new Infrastructure.TempDirectory();
+        using var home = new TempDirectory();
         var env = CodexEnvironment.FromValues(new Dictionary<string, string?>
         {
             ["CODEX_REFRESH_TOKEN_URL_OVERRIDE"] = "http://127.0.0.1:9/custom/token",

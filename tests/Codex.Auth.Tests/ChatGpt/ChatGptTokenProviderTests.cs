@@ -298,7 +298,7 @@ public sealed class ChatGptTokenProviderTests : IAsyncLifetime
         ChatGptTokenProvider provider = _f.CreateProvider(o =>
         {
             o.CodexHome = null;
-            o.Store = new Codex.Auth.Storage.FileCredentialStore(home);
+            o.CredentialStore = new Codex.Auth.Storage.FileCredentialStore(home);
         });
         var notSignedIn = await Assert.ThrowsAsync<CodexAuthException>(() => provider.GetHeadersAsync().AsTask());
         Assert.Equal(CodexAuthFailureReason.NotSignedIn, notSignedIn.Reason);

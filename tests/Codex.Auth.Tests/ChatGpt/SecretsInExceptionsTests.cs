@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Codex.Auth.ChatGpt;
 using Codex.Auth.Testing;
-using Codex.Auth.Tests.Cli;
 using Codex.Auth.Tests.Infrastructure;
 
 namespace Codex.Auth.Tests.ChatGpt;

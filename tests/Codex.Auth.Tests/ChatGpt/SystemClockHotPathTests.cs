@@ -99,7 +99,7 @@ public sealed class SystemClockHotPathTests : IAsyncLifetime
         new(
             new ChatGptTokenProviderOptions
             {
-                Store = new InMemoryCredentialStore(CodexAuthDocument.CreateChatGpt(signIn.IdToken, accessToken, signIn.RefreshToken, signIn.AccountId, DateTimeOffset.UtcNow.AddHours(-1))),
+                CredentialStore = new InMemoryCredentialStore(CodexAuthDocument.CreateChatGpt(signIn.IdToken, accessToken, signIn.RefreshToken, signIn.AccountId, DateTimeOffset.UtcNow.AddHours(-1))),
                 WatchStore = false,
                 RefreshTokenUrl = _server.TokenEndpoint,
                 ClientId = _server.ClientId,

@@ -42,7 +42,7 @@ public sealed class UnsavedRefreshTests : IAsyncLifetime
     {
         var options = new ChatGptTokenProviderOptions
         {
-            Store = store ?? _store,
+            CredentialStore = store ?? _store,
             RefreshTokenUrl = _f.Server.TokenEndpoint,
             BaseUrl = _f.Server.CodexBaseUrl,
             RefreshRetryDelay = TimeSpan.Zero,

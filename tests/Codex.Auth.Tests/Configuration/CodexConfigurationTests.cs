@@ -180,8 +180,8 @@ public sealed class CodexConfigurationTests
         using var home = new TempDirectory();
         File.WriteAllText(home.File("config.toml"), "cli_auth_credentials_store = \"ephemeral\"\nchatgpt_base_url = \"https://from-file.example.test/api/\"\n");
         File.WriteAllText(home.File("auth.json"), CodexAuthDocument.CreateChatGpt(
-            Codex.Auth.Tests.SignIn.TestJwt.IdToken("acct_opts"),
-            Codex.Auth.Tests.SignIn.TestJwt.AccessToken(4_102_444_800),
+            TestJwt.IdToken("acct_opts"),
+            TestJwt.AccessToken(4_102_444_800),
             "rt-opts",
             "acct_opts",
             DateTimeOffset.UnixEpoch.AddYears(56)).ToJson());

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Codex.Auth.ChatGpt;
 using Codex.Auth.Storage;
-using Codex.Auth.Tests.Cli;
 using Codex.Auth.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
 

@@ -1,8 +1,7 @@
 using System.Diagnostics;
-using Codex.Auth.Tests.Infrastructure;
 using Tmds.DBus.Protocol;
 
-namespace Codex.Auth.Tests.Storage.Keyring;
+namespace Codex.Auth.TestSupport;
 
 /// <summary>
 /// A real Secret Service for the tests: a private <c>dbus-daemon</c> and a <c>gnome-keyring-daemon</c> on it with an

@@ -4,9 +4,8 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Codex.Auth.Testing;
-using Codex.Auth.Tests.Infrastructure;
 
-namespace Codex.Auth.Tests.Cli;
+namespace Codex.Auth.Cli.Tests;
 
 /// <summary>
 /// A residency-constrained workspace behind <c>codex-auth proxy</c> (a real process): the agent, holding only

@@ -1,8 +1,7 @@
 using System.Text.Json.Nodes;
 using Codex.Auth.Testing;
-using Codex.Auth.Tests.Infrastructure;
 
-namespace Codex.Auth.Tests.Cli;
+namespace Codex.Auth.Cli.Tests;
 
 /// <summary><c>codex-auth status</c> tells every credential kind truthfully, offline and (<c>--verify</c>) against the fake server.</summary>
 public sealed class CliStatusTests : IAsyncLifetime

@@ -6,9 +6,8 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 using Codex.Auth.Testing;
-using Codex.Auth.Tests.Infrastructure;
 
-namespace Codex.Auth.Tests.Cli;
+namespace Codex.Auth.Cli.Tests;
 
 /// <summary><c>codex-auth proxy</c> and <c>codex-auth placeholder-auth</c> as real processes, the fake server as every upstream.</summary>
 public sealed class CliProxyCommandTests : IAsyncLifetime

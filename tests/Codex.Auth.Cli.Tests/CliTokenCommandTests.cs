@@ -1,8 +1,7 @@
 using System.Text.Json.Nodes;
 using Codex.Auth.Testing;
-using Codex.Auth.Tests.Infrastructure;
 
-namespace Codex.Auth.Tests.Cli;
+namespace Codex.Auth.Cli.Tests;
 
 /// <summary>export-token and demo as real processes against the fake server.</summary>
 public sealed class CliTokenCommandTests : IAsyncLifetime

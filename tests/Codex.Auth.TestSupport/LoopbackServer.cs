@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Codex.Auth.Tests.Infrastructure;
+namespace Codex.Auth.TestSupport;
 
 /// <summary>A request as the server saw it.</summary>
 public sealed record SeenRequest(string Method, string Path, IReadOnlyDictionary<string, string[]> Headers, string Body)

@@ -1,10 +1,7 @@
 using System.Text.Json.Nodes;
 using Codex.Auth.Storage;
-using Codex.Auth.Tests.Infrastructure;
-using Codex.Auth.Tests.SignIn;
-using Codex.Auth.Tests.Storage.Keyring;
 
-namespace Codex.Auth.Tests.Cli;
+namespace Codex.Auth.Cli.Tests;
 
 /// <summary>codex-auth as a real process with cli_auth_credentials_store = "keyring" against a real gnome-keyring.</summary>
 [Collection(SecretServiceGroup.Name)]

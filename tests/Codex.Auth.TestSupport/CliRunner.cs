@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Text;
 
-namespace Codex.Auth.Tests.Cli;
+namespace Codex.Auth.TestSupport;
 
 /// <summary>The result of one <c>codex-auth</c> process.</summary>
 public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
@@ -15,7 +15,7 @@ public sealed class CliProcess : IDisposable
 {
     private static readonly string[] s_scrubbed =
     [
-        "CODEX_API_KEY", "CODEX_ACCESS_TOKEN", "CODEX_AGENT_IDENTITY", "OPENAI_API_KEY",
+        "CODEX_API_KEY", "CODEX_ACCESS_TOKEN", "CODEX_AGENT_IDENTITY", "OPENAI_API_KEY", "CODEX_AUTH_STORE_KEY",
         "CODEX_REVOKE_TOKEN_URL_OVERRIDE", "CODEX_REFRESH_TOKEN_URL_OVERRIDE", "CODEX_APP_SERVER_LOGIN_CLIENT_ID",
     ];
 
@@ -39,6 +39,18 @@ public sealed class CliProcess : IDisposable
             lock (_gate)
             {
                 return _stderr.ToString();
+            }
+        }
+    }
+
+    /// <summary>Gets what the process wrote to stdout so far.</summary>
+    public string Stdout
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _stdout.ToString();
             }
         }
     }
@@ -153,6 +165,19 @@ public sealed class CliProcess : IDisposable
         {
             return new CliResult(_process.ExitCode, _stdout.ToString(), _stderr.ToString());
         }
+    }
+
+    /// <summary>Sends SIGTERM and waits (bounded) for the exit; returns the exit code.</summary>
+    public async Task<int> StopAsync(TimeSpan patience)
+    {
+        using (Process kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(patience);
+        _process.WaitForExit(); // flushes the redirected streams
+        return _process.ExitCode;
     }
 
     public void Dispose()

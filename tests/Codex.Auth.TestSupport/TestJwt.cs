@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace Codex.Auth.Tests.SignIn;
+namespace Codex.Auth.TestSupport;
 
 /// <summary>Mints unsigned JWT-shaped strings for sign-in tests.</summary>
 public static class TestJwt

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Codex.Auth.Tests.Cli;
+namespace Codex.Auth.Cli.Tests;
 
 /// <summary>
 /// An upstream on 127.0.0.1 for the proxy's operational tests: <c>/backend-api/stream</c> sends one server-sent event, then waits

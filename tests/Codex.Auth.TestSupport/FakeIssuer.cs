@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
-using Codex.Auth.Tests.Infrastructure;
 
-namespace Codex.Auth.Tests.SignIn;
+namespace Codex.Auth.TestSupport;
 
 /// <summary>
 /// A scripted OAuth issuer on 127.0.0.1 for the sign-in flows: device code endpoints, the token endpoint and the

@@ -7,9 +7,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Codex.Auth.Testing;
-using Codex.Auth.Tests.Infrastructure;
 
-namespace Codex.Auth.Tests.Cli;
+namespace Codex.Auth.Cli.Tests;
 
 /// <summary>
 /// <c>codex-auth proxy</c> as a sidecar, as a real process: the health endpoint, metrics, graceful drain on SIGTERM, request limits

@@ -1,11 +1,11 @@
-namespace Codex.Auth.Redis.Tests.Infrastructure;
+namespace Codex.Auth.TestSupport;
 
 /// <summary>A real temporary directory, deleted on dispose.</summary>
 public sealed class TempDirectory : IDisposable
 {
     public TempDirectory()
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "codex-auth-redis-tests-" + Guid.NewGuid().ToString("N")[..12]);
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "codex-auth-tests-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(Path);
     }
 

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using Codex.Auth.Testing;
-using Codex.Auth.Tests.Infrastructure;
 
-namespace Codex.Auth.Tests.Cli;
+namespace Codex.Auth.Cli.Tests;
 
 /// <summary>Inputs that once crashed codex-auth (exit 134 with a stack trace), run against the real process.</summary>
 public sealed class CliHardeningTests : IDisposable

@@ -1,9 +1,7 @@
 using System.Text.Json.Nodes;
 using Codex.Auth.Storage;
-using Codex.Auth.Tests.Infrastructure;
-using Codex.Auth.Tests.SignIn;
 
-namespace Codex.Auth.Tests.Cli;
+namespace Codex.Auth.Cli.Tests;
 
 /// <summary>Runs codex-auth as a real process against a loopback issuer in a temporary CODEX_HOME.</summary>
 public sealed class CliProcessTests : IAsyncLifetime

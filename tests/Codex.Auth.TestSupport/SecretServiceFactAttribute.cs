@@ -1,4 +1,4 @@
-namespace Codex.Auth.Tests.Storage.Keyring;
+namespace Codex.Auth.TestSupport;
 
 /// <summary>
 /// A test that needs a real Secret Service (<see cref="SecretServiceDaemon"/>). Without the daemons it is skipped

@@ -1,0 +1,94 @@
+using Codex.Auth.Proxy.Internal;
+using Microsoft.Extensions.Options;
+
+namespace Codex.Auth.Proxy;
+
+/// <summary>
+/// Validates <see cref="CodexAuthProxyOptions"/> (upstreams, agent key, timeouts, limits): called by
+/// <see cref="CodexAuthProxyOptions.Validate"/>, <c>AddCodexAuthProxy</c> and <see cref="CodexAuthProxyHost.StartAsync"/>, and
+/// registered as an <see cref="IValidateOptions{TOptions}"/>. Each failure names the option; no message echoes a secret.
+/// </summary>
+internal sealed class CodexAuthProxyOptionsValidator : IValidateOptions<CodexAuthProxyOptions>
+{
+    public static CodexAuthProxyOptionsValidator Instance { get; } = new();
+
+    public ValidateOptionsResult Validate(string? name, CodexAuthProxyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        List<string>? failures = null;
+        void Fail(string property, string problem) => (failures ??= []).Add($"{nameof(CodexAuthProxyOptions)}.{property} {problem}");
+
+        CheckUpstream(options.ChatGptUpstream, nameof(options.ChatGptUpstream), Fail);
+        CheckUpstream(options.OpenAIUpstream, nameof(options.OpenAIUpstream), Fail);
+        CheckUpstream(options.AuthUpstream, nameof(options.AuthUpstream), Fail);
+        if (options.AgentKey is { } key && (key.Length < 16 || key.Any(c => c <= ' ' || c > '\u007e')))
+        {
+            Fail(nameof(options.AgentKey), "must be at least 16 characters without whitespace or control characters (for example `openssl rand -hex 32`).");
+        }
+
+        NotNegative(options.UpstreamRejectionRecoveryInterval, nameof(options.UpstreamRejectionRecoveryInterval), Fail);
+        Positive(options.UpstreamActivityTimeout, nameof(options.UpstreamActivityTimeout), Fail);
+        Positive(options.UpstreamConnectTimeout, nameof(options.UpstreamConnectTimeout), Fail);
+        Positive(options.IdleTimeout, nameof(options.IdleTimeout), Fail);
+        NotNegative(options.DrainTimeout, nameof(options.DrainTimeout), Fail);
+        if (options.MaxRequestBodySize <= 0)
+        {
+            Fail(nameof(options.MaxRequestBodySize), $"is {options.MaxRequestBodySize}; it must be positive.");
+        }
+
+        if (options.MaxRequestHeadersTotalSize < 1024)
+        {
+            Fail(nameof(options.MaxRequestHeadersTotalSize), $"is {options.MaxRequestHeadersTotalSize}; it must be at least 1024 bytes.");
+        }
+
+        if (options.Tls is null)
+        {
+            Fail(nameof(options.Tls), "is not set; leave the default (plain HTTP) or set a mode.");
+        }
+
+        return failures is null ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>Throws what <c>ValidateOnStart</c> would throw for the same value.</summary>
+    /// <exception cref="OptionsValidationException">An option is invalid.</exception>
+    public static void ThrowIfInvalid(CodexAuthProxyOptions options)
+    {
+        ValidateOptionsResult result = Instance.Validate(Options.DefaultName, options);
+        if (result.Failed)
+        {
+            throw new OptionsValidationException(Options.DefaultName, typeof(CodexAuthProxyOptions), result.Failures);
+        }
+    }
+
+    private static void Positive(TimeSpan value, string property, Action<string, string> fail)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            fail(property, $"is {value}; it must be positive.");
+        }
+    }
+
+    private static void NotNegative(TimeSpan value, string property, Action<string, string> fail)
+    {
+        if (value < TimeSpan.Zero)
+        {
+            fail(property, $"is {value}; it must not be negative.");
+        }
+    }
+
+    private static void CheckUpstream(Uri? upstream, string property, Action<string, string> fail)
+    {
+        if (upstream is null || !upstream.IsAbsoluteUri)
+        {
+            fail(property, "must be an absolute URL.");
+        }
+        else if (!string.IsNullOrEmpty(upstream.UserInfo) || !string.IsNullOrEmpty(upstream.Query) || !string.IsNullOrEmpty(upstream.Fragment))
+        {
+            fail(property, "must not contain credentials, a query or a fragment.");
+        }
+        else if (!(upstream.Scheme == Uri.UriSchemeHttps || (upstream.Scheme == Uri.UriSchemeHttp && Upstreams.IsLoopback(upstream))))
+        {
+            fail(property, $"{upstream.GetLeftPart(UriPartial.Authority)} must use https (plain http is allowed only for loopback addresses).");
+        }
+    }
+}
