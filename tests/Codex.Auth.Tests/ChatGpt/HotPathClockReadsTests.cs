@@ -22,7 +22,7 @@ public sealed class HotPathClockReadsTests
         string access = Jwt(new JsonObject { ["iat"] = Now.ToUnixTimeSeconds(), ["exp"] = Now.AddHours(1).ToUnixTimeSeconds() });
         var store = new InMemoryCredentialStore(CodexAuthDocument.CreateChatGpt(string.Empty, access, "refresh-token-hot-path", "acct_hot", Now));
         using var provider = new ChatGptTokenProvider(
-            new ChatGptTokenProviderOptions { Store = store, WatchStore = false, RefreshTokenUrl = new Uri("http://127.0.0.1:9/oauth/token") },
+            new ChatGptTokenProviderOptions { CredentialStore = store, WatchStore = false, RefreshTokenUrl = new Uri("http://127.0.0.1:9/oauth/token") },
             time,
             environment: CodexEnvironment.FromValues(new Dictionary<string, string?>()));
         AuthHeaders first = await provider.GetHeadersAsync();

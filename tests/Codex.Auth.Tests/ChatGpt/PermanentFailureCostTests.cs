@@ -51,7 +51,7 @@ public sealed class PermanentFailureCostTests
         doc["tokens"]!["refresh_token"] = "rt-that-the-token-endpoint-never-issued";   // refused for good: 401 refresh_token_invalidated
         f.WriteAuthJson(doc.ToJsonString());
         var store = new CountingStore(f.Home.Path);
-        ChatGptTokenProvider provider = f.CreateProvider(o => o.Store = store);
+        ChatGptTokenProvider provider = f.CreateProvider(o => o.CredentialStore = store);
         f.Time.Advance(TimeSpan.FromHours(2));
 
         var first = await Assert.ThrowsAsync<CodexAuthException>(() => provider.GetHeadersAsync().AsTask());
