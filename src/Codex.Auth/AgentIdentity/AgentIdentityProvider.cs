@@ -46,14 +46,10 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
     private readonly CodexEnvironment _environment;
     private readonly Func<ICodexCredentialStore> _openStore;
     private readonly TimeProvider _time;
+    private readonly SnapshotClock _clock;
     private readonly AgentIdentityJwtVerifier _verifier;
     private readonly AgentTaskRegistrar _registrar;
     private readonly ILogger _logger;
-
-    // With TimeProvider.System the same-second path reads Environment.TickCount64 (a coarse monotonic clock, a few ns)
-    // instead of the wall clock until shortly before the second ends; other clocks are read on every call.
-    private const long ClockMarginMilliseconds = 20;
-    private readonly bool _coarseClock;
 
     private HeaderSnapshot? _snapshot;
     private State? _state;
@@ -73,7 +69,7 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
         _options = options;
         _environment = context.Environment;
         _time = context.TimeProvider;
-        _coarseClock = ReferenceEquals(_time, TimeProvider.System);
+        _clock = new SnapshotClock(_time);
         _initialization = new SharedInitialization<State>(InitializeCoreAsync);
         BaseUrl = CodexProviderFactory.ChatGptBaseUrl(context, codexHome: null, options.BaseUrl);
         _openStore = () => CodexProviderFactory.OpenStore(context, codexHome: null);
@@ -129,26 +125,18 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
     /// <inheritdoc />
     public ValueTask<AuthHeaders> GetHeadersAsync(CancellationToken cancellationToken = default)
     {
+        // Within the UTC second it was built in, the assertion cannot change: served from the snapshot, reading the wall
+        // clock at most once (and, until shortly before the second ends, only a monotonic tick: see SnapshotClock).
         HeaderSnapshot? snapshot = Volatile.Read(ref _snapshot);
-        if (_coarseClock && snapshot is not null && snapshot.IsServableWithoutClock(Environment.TickCount64))
+        if (snapshot is not null && _clock.IsClockFree(snapshot))
         {
             return new ValueTask<AuthHeaders>(snapshot.Headers);
         }
 
-        DateTimeOffset now = _time.GetUtcNow();
+        DateTimeOffset now = _clock.UtcNow;
         long second = now.ToUnixTimeSeconds();
-        if (snapshot is not null && snapshot.Second == second)
+        if (snapshot is not null && snapshot.Second == second && _clock.ServeIfFresh(snapshot, now))
         {
-            if (_coarseClock)
-            {
-                // Until shortly before this UTC second ends, the assertion cannot change: skip the wall clock until then.
-                long left = 1000 - (now.UtcTicks % TimeSpan.TicksPerSecond / TimeSpan.TicksPerMillisecond) - ClockMarginMilliseconds;
-                if (left > 0)
-                {
-                    snapshot.ServeWithoutClockUntil(Environment.TickCount64 + left);
-                }
-            }
-
             return new ValueTask<AuthHeaders>(snapshot.Headers);
         }
 
@@ -336,17 +324,11 @@ public sealed class AgentIdentityProvider : IAuthProvider, IDisposable
 
     private sealed record State(AgentIdentityCredential Credential, AgentIdentityInfo Info);
 
+    /// <summary>The assertion headers of one UTC second: fresh from its start until the next second begins.</summary>
     private sealed class HeaderSnapshot(long second, AuthHeaders headers)
+        : RefreshAheadSnapshot(headers, DateTimeOffset.FromUnixTimeSeconds(second + 1))
     {
-        // Environment.TickCount64 (ms) before which the snapshot may be served without reading the clock; 0 = read it.
-        private long _servableUntilTick;
-
-        public long Second { get; } = second;
-
-        public AuthHeaders Headers { get; } = headers;
-
-        public bool IsServableWithoutClock(long tick) => tick < Volatile.Read(ref _servableUntilTick);
-
-        public void ServeWithoutClockUntil(long tick) => Volatile.Write(ref _servableUntilTick, tick);
+        /// <summary>Gets the UTC second the assertion was built for (a clock stepped back before it rebuilds it).</summary>
+        public long Second => FreshUntil.ToUnixTimeSeconds() - 1;
     }
 }

@@ -76,9 +76,9 @@ public sealed class ChatGptTokenClaimsTests
         TimeSpan five = TimeSpan.FromMinutes(5);
         TimeSpan eight = TimeSpan.FromDays(8);
 
-        Assert.Equal(now.AddMinutes(55), ChatGptTokenProvider.ComputeRefreshAt(now.AddHours(1), now, now, five, eight, now));
-        Assert.Equal(now.AddMinutes(2), ChatGptTokenProvider.ComputeRefreshAt(now.AddMinutes(4), now, now, five, eight, now));
-        Assert.Equal(now.AddDays(8), ChatGptTokenProvider.ComputeRefreshAt(null, null, now, five, eight, now));
+        Assert.Equal(now.AddMinutes(55), RefreshPolicy.ComputeRefreshAt(now.AddHours(1), now, now, five, eight, now));
+        Assert.Equal(now.AddMinutes(2), RefreshPolicy.ComputeRefreshAt(now.AddMinutes(4), now, now, five, eight, now));
+        Assert.Equal(now.AddDays(8), RefreshPolicy.ComputeRefreshAt(null, null, now, five, eight, now));
     }
 
     [Fact]
@@ -88,11 +88,11 @@ public sealed class ChatGptTokenClaimsTests
         DateTimeOffset exp = iat.AddHours(1);
 
         // Received when the local clock said 03:00: the token is valid until 04:00 local time.
-        Assert.Equal((exp.AddHours(3), iat.AddHours(3)), ChatGptTokenProvider.CorrectForClockSkew(exp, iat, iat.AddHours(3)));
+        Assert.Equal((exp.AddHours(3), iat.AddHours(3)), RefreshPolicy.CorrectForClockSkew(exp, iat, iat.AddHours(3)));
 
         // Up to a minute of difference is noise; no iat means nothing to correct with.
-        Assert.Equal((exp, iat), ChatGptTokenProvider.CorrectForClockSkew(exp, iat, iat.AddSeconds(30)));
-        Assert.Equal(((DateTimeOffset?)exp, (DateTimeOffset?)null), ChatGptTokenProvider.CorrectForClockSkew(exp, null, iat.AddHours(3)));
+        Assert.Equal((exp, iat), RefreshPolicy.CorrectForClockSkew(exp, iat, iat.AddSeconds(30)));
+        Assert.Equal(((DateTimeOffset?)exp, (DateTimeOffset?)null), RefreshPolicy.CorrectForClockSkew(exp, null, iat.AddHours(3)));
     }
 
     [Fact]

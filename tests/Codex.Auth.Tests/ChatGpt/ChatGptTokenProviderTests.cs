@@ -210,11 +210,27 @@ public sealed class ChatGptTokenProviderTests : IAsyncLifetime
         Assert.Equal(expected, second.Reason);
         Assert.Single(_f.Server.RequestsTo("/oauth/token"));
 
-        // A new sign-in written to the store clears the remembered failure.
+        // A new sign-in written to the store clears the remembered failure once the store's watch reports the change
+        // (until then the remembered failure is answered without reading the store: PermanentFailureCostTests).
         _f.Server.TokenFaults.Clear();
         FakeSignIn again = _f.Server.SignIn(accountId: "acct_main");
         _f.WriteAuthJson(again.ToAuthJson(_f.Time.GetUtcNow()));
-        Assert.Equal("Bearer " + again.AccessToken, Authorization(await provider.GetHeadersAsync()));
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        AuthHeaders? renewed = null;
+        while (renewed is null)
+        {
+            try
+            {
+                renewed = await provider.GetHeadersAsync();
+            }
+            catch (CodexAuthException ex) when (ex.Reason == expected && !deadline.IsCancellationRequested)
+            {
+                await Task.Yield();
+            }
+        }
+
+        Assert.Equal("Bearer " + again.AccessToken, Authorization(renewed));
+        Assert.Single(_f.Server.RequestsTo("/oauth/token"));
     }
 
     [Fact]
