@@ -40,7 +40,7 @@ public sealed class RedisCredentialStoreOptions
 
     /// <summary>
     /// Gets or sets how long one Redis operation may take before the store is reported unavailable
-    /// (<see cref="CodexAuthFailureReason.StoreUnavailable"/>). Default 2 seconds.
+    /// (<see cref="CodexAuthFailureReason.StoreUnavailable"/>). Default 5 seconds (as StackExchange.Redis), so that a busy server or machine is not mistaken for an outage; requests are served from memory meanwhile.
     /// </summary>
-    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -100,16 +100,16 @@ public sealed class RedisStoreAddress
         return new RedisStoreAddress(host, port, database, name, tls);
     }
 
-    /// <summary>Creates StackExchange.Redis settings for this address: no abort on a failed first connect (the store recovers by itself), short timeouts.</summary>
+    /// <summary>Creates StackExchange.Redis settings for this address: no abort on a failed first connect (the store recovers by itself), 5 s timeouts (as the library default).</summary>
     /// <returns>The settings; add a password or certificates to them as your deployment needs.</returns>
     public ConfigurationOptions ToConfigurationOptions()
     {
         var options = new ConfigurationOptions
         {
             AbortOnConnectFail = false,
-            ConnectTimeout = 2000,
-            AsyncTimeout = 2000,
-            SyncTimeout = 2000,
+            ConnectTimeout = 5000,
+            AsyncTimeout = 5000,
+            SyncTimeout = 5000,
             Ssl = UseTls,
             ClientName = "codex-auth",
             DefaultDatabase = Database >= 0 ? Database : null,

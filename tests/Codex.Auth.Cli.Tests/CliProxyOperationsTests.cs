@@ -118,6 +118,32 @@ public sealed class CliProxyOperationsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Otlp_exporter_posts_the_proxy_metrics_to_the_collector_over_http_protobuf()
+    {
+        _ = SignInOnHost();
+        await using LoopbackServer collector = await LoopbackServer.StartAsync();
+        (CliProcess proxy, Uri address) = await StartProxyAsync(
+            "--forward-host-credentials", "--metrics-otlp", collector.BaseAddress.AbsoluteUri, "--metrics-interval", "1");
+        using var client = new HttpClient { BaseAddress = address };
+        using HttpResponseMessage ok = await client.GetAsync("backend-api/codex/models");
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+
+        // Exports every second; wait (bounded) for one that carries the request counter.
+        SeenRequest? export = null;
+        for (DateTime deadline = DateTime.UtcNow.AddSeconds(60); export is null && DateTime.UtcNow < deadline; await Task.Delay(100))
+        {
+            export = collector.Requests.FirstOrDefault(r => r.Body.Contains(Codex.Auth.Proxy.CodexAuthProxyTelemetry.RequestsInstrumentName, StringComparison.Ordinal));
+        }
+
+        Assert.True(export is not null, $"no OTLP export with {Codex.Auth.Proxy.CodexAuthProxyTelemetry.RequestsInstrumentName} arrived; proxy stderr: {proxy.Stderr}");
+        Assert.Equal("POST", export.Method);
+        Assert.Equal("/v1/metrics", export.Path);
+        Assert.Equal("application/x-protobuf", Assert.Single(export.HeaderValues("content-type")));
+        Assert.Contains(Codex.Auth.Diagnostics.CodexAuthTelemetry.MeterName, export.Body, StringComparison.Ordinal);
+        Assert.Contains("chatgpt", export.Body, StringComparison.Ordinal); // the route attribute
+    }
+
+    [Fact]
     public async Task Sigterm_stops_accepting_lets_an_open_stream_finish_then_exits_0()
     {
         _ = SignInOnHost();
