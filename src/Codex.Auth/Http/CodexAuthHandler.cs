@@ -44,6 +44,13 @@ public sealed class CodexAuthHandler : DelegatingHandler
     /// <summary>The most redirects followed for one request (as <see cref="HttpClientHandler.MaxAutomaticRedirections"/>).</summary>
     private const int MaxRedirects = 50;
     private readonly string[] _allowedHosts;
+
+    /// <summary>
+    /// <see cref="_allowedHosts"/> as <see cref="Uri.IdnHost"/> spells hosts (ASCII lower case), for the ordinal fast path of
+    /// the destination check: a case-insensitive comparison of a short host cost ~10 ns per request, more than the rest
+    /// of the check.
+    /// </summary>
+    private readonly string[] _allowedHostsAsIdn;
     private readonly bool _allowLoopback;
     private readonly bool _recoverOnUnauthorized;
 
@@ -99,6 +106,7 @@ public sealed class CodexAuthHandler : DelegatingHandler
         }
 
         _allowedHosts = hosts.Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        _allowedHostsAsIdn = Array.ConvertAll(_allowedHosts, static host => System.Text.Ascii.IsValid(host) ? host.ToLowerInvariant() : host);
         _allowLoopback = options.AllowLoopback;
         _recoverOnUnauthorized = options.RetryOnUnauthorized && provider.SupportsRecovery;
     }
@@ -245,21 +253,54 @@ public sealed class CodexAuthHandler : DelegatingHandler
         _ => false,
     };
 
+    /// <summary>
+    /// The per-request destination check. The common case (an absolute HTTPS URI whose host is on the allow-list as
+    /// <see cref="Uri.IdnHost"/> spells it, or loopback when allowed) stays small enough to inline; anything else goes to
+    /// <see cref="CheckDestinationSlow"/>, which gives the same answers as before (case-insensitive hosts, discovered
+    /// workspace hosts, the exceptions).
+    /// </summary>
     private void CheckDestination(Uri? uri)
+    {
+        if (uri is not null && uri.IsAbsoluteUri)
+        {
+            if (uri.IsLoopback && _allowLoopback)
+            {
+                return;
+            }
+
+            // Uri.Scheme returns the parser's interned name for known schemes, so the reference test is the fast path;
+            // Uri.IdnHost is ASCII lower case, as _allowedHostsAsIdn is (for ASCII entries), so an ordinal test suffices here.
+            if (ReferenceEquals(uri.Scheme, Uri.UriSchemeHttps))
+            {
+                string host = uri.IdnHost;
+                string[] allowedAsIdn = _allowedHostsAsIdn;
+                for (int i = 0; i < allowedAsIdn.Length; i++)
+                {
+                    if (string.Equals(host, allowedAsIdn[i], StringComparison.Ordinal))
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+
+        CheckDestinationSlow(uri);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void CheckDestinationSlow(Uri? uri)
     {
         if (uri is null || !uri.IsAbsoluteUri)
         {
             throw new InvalidOperationException("The request has no absolute RequestUri; set HttpClient.BaseAddress to the provider's BaseUrl or use absolute URIs.");
         }
 
-        bool loopback = uri.IsLoopback;
-        if (loopback && _allowLoopback)
+        if (uri.IsLoopback && _allowLoopback)
         {
             return;
         }
 
-        string scheme = uri.Scheme; // the parser's interned name for known schemes: the reference test is the fast path
-        if (!ReferenceEquals(scheme, Uri.UriSchemeHttps) && !string.Equals(scheme, Uri.UriSchemeHttps, StringComparison.OrdinalIgnoreCase))
+        if (!string.Equals(uri.Scheme, Uri.UriSchemeHttps, StringComparison.OrdinalIgnoreCase))
         {
             throw new CodexAuthException(
                 CodexAuthFailureReason.InsecureTransport,

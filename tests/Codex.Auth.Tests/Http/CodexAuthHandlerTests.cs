@@ -134,6 +134,43 @@ public sealed class CodexAuthHandlerTests : IAsyncLifetime
         Assert.Equal(2, inner.Calls);
     }
 
+    [Theory]
+    [InlineData("Proxy.Example.COM", "https://proxy.EXAMPLE.com/x", true)]
+    [InlineData("proxy.example.com.", "https://proxy.example.com/x", true)]
+    [InlineData("xn--bcher-kva.example", "https://bücher.example/x", true)]
+    [InlineData("XN--BCHER-KVA.example", "https://BÜCHER.example/x", true)]
+    [InlineData("proxy.example.com", "https://proxy.example.co/x", false)]
+    [InlineData("proxy.example.com", "https://proxy.example.com.evil.example/x", false)]
+    [InlineData("proxy.example.com", "https://xproxy.example.com/x", false)]
+    public async Task Allowed_hosts_match_the_idn_host_ignoring_case(string allowed, string url, bool expected)
+    {
+        var provider = Provider(new AuthHeaders("Bearer", "t"));
+        var inner = new RecordingHandler();
+        var options = new CodexAuthHandlerOptions();
+        options.AllowedHosts.Add(allowed);
+        using var invoker = new HttpMessageInvoker(new CodexAuthHandler(provider, options) { InnerHandler = inner });
+
+        for (int attempt = 0; attempt < 2; attempt++)
+        {
+            // A fresh request and a resent one (the same Uri instance) get the same answer.
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            for (int send = 0; send < 2; send++)
+            {
+                if (expected)
+                {
+                    (await invoker.SendAsync(request, default)).Dispose();
+                }
+                else
+                {
+                    var ex = await Assert.ThrowsAsync<CodexAuthException>(() => invoker.SendAsync(request, default));
+                    Assert.Equal(CodexAuthFailureReason.HostNotAllowed, ex.Reason);
+                }
+            }
+        }
+
+        Assert.Equal(expected ? 4 : 0, inner.Calls);
+    }
+
     [Fact]
     public async Task A_401_is_retried_once_with_the_recovered_headers()
     {
