@@ -27,6 +27,13 @@ public sealed class CliProcess : IDisposable
 
     private CliProcess(Process process) => _process = process;
 
+    /// <summary>
+    /// Whether the CLI is started through GNU <c>env --default-signal=INT</c> (which execs it, so the pid is the CLI's). A test run
+    /// started in the background by a shell without job control inherits SIGINT as ignored, and .NET keeps an inherited SIG_IGN,
+    /// so the CLI would never see the Ctrl+C a test sends; this gives it the default disposition, as a terminal session has.
+    /// </summary>
+    private static readonly bool s_envResetsSigint = OperatingSystem.IsLinux() && EnvResetsSigint();
+
     public static string CliPath { get; } =
         typeof(CliProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "CodexAuthCliPath").Value!;
 
@@ -58,7 +65,7 @@ public sealed class CliProcess : IDisposable
     public static CliProcess Start(string codexHome, IEnumerable<string> args, string? stdin = null, IReadOnlyDictionary<string, string>? env = null)
     {
         Assert.True(File.Exists(CliPath), $"The CLI was not built at {CliPath}.");
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(s_envResetsSigint ? "env" : "dotnet")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -67,6 +74,12 @@ public sealed class CliProcess : IDisposable
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
+        if (s_envResetsSigint)
+        {
+            info.ArgumentList.Add("--default-signal=INT");
+            info.ArgumentList.Add("dotnet");
+        }
+
         info.ArgumentList.Add(CliPath);
         foreach (string arg in args)
         {
@@ -178,6 +191,20 @@ public sealed class CliProcess : IDisposable
         await _process.WaitForExitAsync().WaitAsync(patience);
         _process.WaitForExit(); // flushes the redirected streams
         return _process.ExitCode;
+    }
+
+    private static bool EnvResetsSigint()
+    {
+        try
+        {
+            using Process probe = Process.Start(new ProcessStartInfo("env", ["--default-signal=INT", "true"]) { UseShellExecute = false })!;
+            probe.WaitForExit();
+            return probe.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
     }
 
     public void Dispose()
