@@ -78,11 +78,6 @@ public sealed class CodexAuthProxyHost : IAsyncDisposable
                 "Serve HTTPS (Tls.Mode = LocalCertificateAuthority or PemFiles; `codex-auth proxy --tls`), or listen on 127.0.0.1.");
         }
 
-        if (options.Port is < 0 or > 65535)
-        {
-            throw new InvalidOperationException($"{nameof(CodexAuthProxyOptions.Port)} {options.Port} is not a TCP port.");
-        }
-
         (X509Certificate2? certificate, string? caPath) = PrepareTls(options, listen);
         WebApplication? app = null;
         try
@@ -193,14 +188,10 @@ public sealed class CodexAuthProxyHost : IAsyncDisposable
             case CodexAuthProxyTlsMode.None:
                 return (null, null);
             case CodexAuthProxyTlsMode.PemFiles:
-                if (string.IsNullOrWhiteSpace(tls.CertificatePemPath) || string.IsNullOrWhiteSpace(tls.KeyPemPath))
-                {
-                    throw new InvalidOperationException("TLS with PEM files needs both a certificate and a key path.");
-                }
-
+                // Both paths are set: the options validator checked it.
                 try
                 {
-                    using X509Certificate2 loaded = X509Certificate2.CreateFromPemFile(tls.CertificatePemPath, tls.KeyPemPath);
+                    using X509Certificate2 loaded = X509Certificate2.CreateFromPemFile(tls.CertificatePemPath!, tls.KeyPemPath);
                     return (X509CertificateLoader.LoadPkcs12(loaded.Export(X509ContentType.Pkcs12), password: null), null);
                 }
                 catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or IOException)

@@ -161,8 +161,8 @@ public sealed class CodexAuthProxyOptions
     public ILoggerFactory? LoggerFactory { get; set; }
 
     /// <summary>
-    /// Checks the upstreams, the agent key, the timeouts and the limits; <see cref="CodexAuthProxyHost.StartAsync"/> also checks the
-    /// listen address and TLS. The same validator runs in <c>AddCodexAuthProxy</c> and <see cref="CodexAuthProxyHost.StartAsync"/>.
+    /// Checks the upstreams, the agent key, the timeouts, the limits, the port and the TLS settings; <see cref="CodexAuthProxyHost.StartAsync"/>
+    /// also checks that the listen address can be used (a non-loopback one needs <see cref="AllowRemote"/>, a key and TLS). The same validator runs in <c>AddCodexAuthProxy</c> and <see cref="CodexAuthProxyHost.StartAsync"/>.
     /// </summary>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">
     /// A setting is invalid; <see cref="Microsoft.Extensions.Options.OptionsValidationException.Failures"/> has one entry per option

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace Codex.Auth.Proxy;
 
 /// <summary>
-/// Validates <see cref="CodexAuthProxyOptions"/> (upstreams, agent key, timeouts, limits): called by
+/// Validates <see cref="CodexAuthProxyOptions"/> (upstreams, agent key, timeouts, limits, port, TLS settings): called by
 /// <see cref="CodexAuthProxyOptions.Validate"/>, <c>AddCodexAuthProxy</c> and <see cref="CodexAuthProxyHost.StartAsync"/>, and
 /// registered as an <see cref="IValidateOptions{TOptions}"/>. Each failure names the option; no message echoes a secret.
 /// </summary>
@@ -41,9 +41,22 @@ internal sealed class CodexAuthProxyOptionsValidator : IValidateOptions<CodexAut
             Fail(nameof(options.MaxRequestHeadersTotalSize), $"is {options.MaxRequestHeadersTotalSize}; it must be at least 1024 bytes.");
         }
 
-        if (options.Tls is null)
+        if (options.Port is < 0 or > 65535)
+        {
+            Fail(nameof(options.Port), $"is {options.Port}; it must be a TCP port from 0 (any free port) to 65535.");
+        }
+
+        if (options.Tls is not { } tls)
         {
             Fail(nameof(options.Tls), "is not set; leave the default (plain HTTP) or set a mode.");
+        }
+        else if (!Enum.IsDefined(tls.Mode))
+        {
+            Fail("Tls.Mode", $"'{tls.Mode}' is not a known mode (None, LocalCertificateAuthority or PemFiles).");
+        }
+        else if (tls.Mode == CodexAuthProxyTlsMode.PemFiles && (string.IsNullOrWhiteSpace(tls.CertificatePemPath) || string.IsNullOrWhiteSpace(tls.KeyPemPath)))
+        {
+            Fail("Tls", "with Mode = PemFiles needs both CertificatePemPath and KeyPemPath.");
         }
 
         return failures is null ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

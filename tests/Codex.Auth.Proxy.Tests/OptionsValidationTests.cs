@@ -18,6 +18,9 @@ public sealed class OptionsValidationTests
         { "DrainTimeout", o => o.DrainTimeout = TimeSpan.FromSeconds(-1) },
         { "MaxRequestBodySize", o => o.MaxRequestBodySize = 0 },
         { "MaxRequestHeadersTotalSize", o => o.MaxRequestHeadersTotalSize = 512 },
+        { "Port", o => o.Port = 70000 },
+        { "Tls.Mode", o => o.Tls.Mode = (CodexAuthProxyTlsMode)7 },
+        { "Tls", o => o.Tls = new CodexAuthProxyTlsOptions { Mode = CodexAuthProxyTlsMode.PemFiles, CertificatePemPath = "/tmp/cert.pem" } },
     };
 
     [Theory]

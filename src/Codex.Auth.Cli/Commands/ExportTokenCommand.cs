@@ -66,6 +66,13 @@ internal static class ExportTokenCommand
             await context.Error.WriteLineAsync($"codex-auth: warning: the token is near expiry and could not be refreshed ({refreshError.Reason}); exporting the current one.").ConfigureAwait(false);
         }
 
+        if (provider.PendingSaveFailure is { } unsaved)
+        {
+            // The refresh succeeded (the token printed works) but its new refresh token exists only in this process, which
+            // is about to exit: say so, so that the user fixes the store and signs in again instead of finding out later.
+            await context.Error.WriteLineAsync($"codex-auth: warning: the refreshed tokens could not be saved ({unsaved.Reason}): {unsaved.Message}").ConfigureAwait(false);
+        }
+
         string? expires = token.ExpiresAt is { } e ? CodexAuthDocument.FormatTimestamp(e) : null;
         if (json)
         {

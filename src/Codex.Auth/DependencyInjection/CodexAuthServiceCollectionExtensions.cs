@@ -47,6 +47,9 @@ public static class CodexAuthServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Codex.Auth.AgentIdentity.AgentIdentityProviderOptions>>(Codex.Auth.AgentIdentity.AgentIdentityProviderOptionsValidator.Instance));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Codex.Auth.ApiKeys.ApiKeyProviderOptions>>(Codex.Auth.ApiKeys.ApiKeyProviderOptionsValidator.Instance));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Codex.Auth.ApiKeys.PersonalAccessTokenProviderOptions>>(Codex.Auth.ApiKeys.PersonalAccessTokenProviderOptionsValidator.Instance));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Codex.Auth.Routing.WorkspaceRouterOptions>>(Codex.Auth.Routing.WorkspaceRouterOptionsValidator.Instance));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Codex.Auth.SignIn.SignInOptions>>(Codex.Auth.SignIn.SignInOptionsValidator.Instance));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Codex.Auth.Http.CodexAuthHandlerOptions>>(Codex.Auth.Http.CodexAuthHandlerOptionsValidator.Instance));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(Codex.Auth.CodexEnvironment.Process);
         Codex.Auth.Backchannel.CodexBackchannel.AddBackchannelClient(services);

@@ -83,10 +83,12 @@ public sealed class CodexAuthHandler : DelegatingHandler
     /// var handler = new CodexAuthHandler(provider, new CodexAuthHandlerOptions(), router) { InnerHandler = new SocketsHttpHandler() };
     /// </code>
     /// </example>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">An entry of <see cref="CodexAuthHandlerOptions.AllowedHosts"/> is not a host name.</exception>
     public CodexAuthHandler(IAuthProvider provider, CodexAuthHandlerOptions options, WorkspaceRouter? router)
     {
         ArgumentNullException.ThrowIfNull(provider);
         ArgumentNullException.ThrowIfNull(options);
+        Internal.OptionsChecks.ThrowIfInvalid(CodexAuthHandlerOptionsValidator.Instance, options);
         _provider = provider;
         _router = router;
         var hosts = new List<string>();

@@ -58,6 +58,7 @@ public sealed class WorkspaceRouter : IDisposable
     /// <param name="httpClient">The client discovery uses; <see langword="null"/> for the shared back-channel client (no redirects). Must not carry a <see cref="Http.CodexAuthHandler"/>.</param>
     /// <param name="timeProvider">The clock for the discovery lifetime; <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
     /// <param name="logger">Logs discovery results (account, origin, override — never a credential).</param>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">An option is out of range; each failure names the option (the same message <c>ValidateOnStart</c> gives).</exception>
     public WorkspaceRouter(IAuthProvider provider, WorkspaceRouterOptions? options = null, HttpClient? httpClient = null, TimeProvider? timeProvider = null, ILogger<WorkspaceRouter>? logger = null)
         : this(provider, options, CodexProviderContext.From(timeProvider, httpClient, null, logger))
     {
@@ -72,11 +73,12 @@ public sealed class WorkspaceRouter : IDisposable
     /// var router = new WorkspaceRouter(provider, new WorkspaceRouterOptions { EnforceResidency = CodexResidency.Us }, CodexProviderContext.Default);
     /// </code>
     /// </example>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">An option is out of range; each failure names the option (the same message <c>ValidateOnStart</c> gives).</exception>
     public WorkspaceRouter(IAuthProvider provider, WorkspaceRouterOptions? options, CodexProviderContext? context)
     {
         ArgumentNullException.ThrowIfNull(provider);
         options ??= new WorkspaceRouterOptions();
-        options.Validate();
+        Internal.OptionsChecks.ThrowIfInvalid(WorkspaceRouterOptionsValidator.Instance, options);
         context ??= CodexProviderContext.Default;
         _provider = provider;
         _time = context.TimeProvider;

@@ -30,24 +30,6 @@ public sealed class WorkspaceRouterOptions
     /// <summary>Gets or sets the base delay between attempts (doubled each time, with jitter; a <c>Retry-After</c> replaces it). Default 500 ms.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Gets or sets the timeout of one discovery attempt. Default 30 seconds.</summary>
+    /// <summary>Gets or sets the timeout of one discovery attempt; <see cref="Timeout.InfiniteTimeSpan"/> for none. Default 30 seconds.</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
-
-    internal void Validate()
-    {
-        if (ChatGptBaseUrl is { } url && (!url.IsAbsoluteUri || !string.IsNullOrEmpty(url.UserInfo)))
-        {
-            throw new ArgumentException("ChatGptBaseUrl must be an absolute URL without credentials.", nameof(ChatGptBaseUrl));
-        }
-
-        if (!Enum.IsDefined(EnforceResidency))
-        {
-            throw new ArgumentOutOfRangeException(nameof(EnforceResidency), EnforceResidency, "Unknown residency.");
-        }
-
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(DiscoveryLifetime, TimeSpan.Zero, nameof(DiscoveryLifetime));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxAttempts, 1, nameof(MaxAttempts));
-        ArgumentOutOfRangeException.ThrowIfLessThan(RetryDelay, TimeSpan.Zero, nameof(RetryDelay));
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(AttemptTimeout, TimeSpan.Zero, nameof(AttemptTimeout));
-    }
 }

@@ -52,6 +52,7 @@ public sealed class CodexSignIn : IDisposable
     /// <param name="store">Where credentials are read, removed and saved.</param>
     /// <param name="options">The options; <see langword="null"/> for <see cref="SignInOptions.FromEnvironment"/>.</param>
     /// <param name="logger">A logger; nothing it receives contains a token, code or verifier.</param>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">An option is out of range; each failure names the option (the same message <c>ValidateOnStart</c> gives).</exception>
     public CodexSignIn(ICodexCredentialStore store, SignInOptions? options = null, ILogger<CodexSignIn>? logger = null)
         : this(store, options, null, logger)
     {
@@ -61,6 +62,7 @@ public sealed class CodexSignIn : IDisposable
     /// <param name="store">Where credentials are read, removed and saved.</param>
     /// <param name="options">The options; <see langword="null"/> for <see cref="SignInOptions.FromEnvironment"/> of the context's environment.</param>
     /// <param name="context">The environment, loggers and back-channel clients. The clock is <see cref="SignInOptions.TimeProvider"/>.</param>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">An option is out of range; each failure names the option (the same message <c>ValidateOnStart</c> gives).</exception>
     public CodexSignIn(ICodexCredentialStore store, SignInOptions? options, CodexProviderContext context)
         : this(store, options ?? SignInOptions.FromEnvironment((context ?? throw new ArgumentNullException(nameof(context))).Environment), context, null)
     {
@@ -71,7 +73,8 @@ public sealed class CodexSignIn : IDisposable
         ArgumentNullException.ThrowIfNull(store);
         _logger = logger ?? context?.CreateLogger<CodexSignIn>() ?? NullLogger.Instance;
         options ??= SignInOptions.FromEnvironment();
-        options.Validate();
+        Internal.OptionsChecks.ThrowIfInvalid(SignInOptionsValidator.Instance, options);
+        options.RequireSecureEndpoints();
         _store = store;
         _options = options;
         IHttpClientFactory clients = options.HttpClient is { } http

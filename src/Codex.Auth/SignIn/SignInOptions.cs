@@ -121,26 +121,14 @@ public sealed class SignInOptions
         return options;
     }
 
-    internal void Validate()
+    /// <summary>The checks only the back channel makes: the issuer and revoke URL are HTTPS or loopback (typed <see cref="CodexAuthException"/>).</summary>
+    internal void RequireSecureEndpoints()
     {
-        ArgumentNullException.ThrowIfNull(Issuer);
-        if (!Issuer.IsAbsoluteUri)
-        {
-            throw new ArgumentException("The issuer must be an absolute URL.", nameof(Issuer));
-        }
-
         BackchannelEndpoints.Require(Issuer, "SignInOptions.Issuer");
         if (RevokeUrl is not null)
         {
             BackchannelEndpoints.Require(RevokeUrl, "SignInOptions.RevokeUrl");
         }
-
-        ArgumentException.ThrowIfNullOrWhiteSpace(ClientId);
-        ArgumentException.ThrowIfNullOrWhiteSpace(Originator);
-        ArgumentNullException.ThrowIfNull(TimeProvider);
-        ArgumentOutOfRangeException.ThrowIfNegative(CallbackPort);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(CallbackPort, 65535);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(DeviceCodeLifetime, TimeSpan.Zero);
     }
 
     private Uri Endpoint(string relative)

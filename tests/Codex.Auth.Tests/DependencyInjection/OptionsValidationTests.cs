@@ -2,6 +2,9 @@ using Codex.Auth.AgentIdentity;
 using Codex.Auth.ApiKeys;
 using Codex.Auth.ChatGpt;
 using Codex.Auth.DependencyInjection;
+using Codex.Auth.Http;
+using Codex.Auth.Routing;
+using Codex.Auth.SignIn;
 using Codex.Auth.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -40,7 +43,7 @@ public sealed class OptionsValidationTests
         { "ApiKey", o => o.ApiKey = "  " },
         { "Source", o => o.Source = (CodexCredentialSource)42 },
         { "AllowedHosts", o => o.AllowedHosts.Add("https://example.com/path") },
-        { "EnforceResidency", o => o.EnforceResidency = (Codex.Auth.Routing.CodexResidency)9 },
+        { "EnforceResidency", o => o.EnforceResidency = (CodexResidency)9 },
         { "ChatGptBaseUrl", o => o.ChatGptBaseUrl = new Uri("https://chatgpt.com/backend-api/?q=1") },
     };
 
@@ -89,6 +92,72 @@ public sealed class OptionsValidationTests
         Assert.Equal(patMessage, AtStart(badPat).Message);
     }
 
+    public static TheoryData<string, Action<WorkspaceRouterOptions>> BadRouter => new()
+    {
+        { "DiscoveryLifetime", o => o.DiscoveryLifetime = TimeSpan.Zero },
+        { "MaxAttempts", o => o.MaxAttempts = 0 },
+        { "RetryDelay", o => o.RetryDelay = TimeSpan.FromSeconds(-1) },
+        { "AttemptTimeout", o => o.AttemptTimeout = TimeSpan.FromSeconds(-1) },
+        { "ChatGptBaseUrl", o => o.ChatGptBaseUrl = s_relative },
+    };
+
+    public static TheoryData<string, Action<SignInOptions>> BadSignIn => new()
+    {
+        { "ClientId", o => o.ClientId = " " },
+        { "CallbackPort", o => o.CallbackPort = 70000 },
+        { "FallbackCallbackPort", o => o.FallbackCallbackPort = -1 },
+        { "DeviceCodeLifetime", o => o.DeviceCodeLifetime = TimeSpan.Zero },
+        { "Originator", o => o.Originator = string.Empty },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadRouter))]
+    public void Workspace_router_options_fail_the_same_way_in_the_constructor_and_at_start(string option, Action<WorkspaceRouterOptions> bad)
+    {
+        var options = new WorkspaceRouterOptions();
+        bad(options);
+
+        string message = AssertNamesOption(WorkspaceRouterOptionsValidator.Instance, options, "WorkspaceRouterOptions." + option);
+        var direct = Assert.Throws<OptionsValidationException>(() => new WorkspaceRouter(ApiKeyProvider.FromKey("sk-test"), options, CodexProviderContext.Default));
+        Assert.Equal(message, direct.Message);
+        Assert.Equal(message, AtStart(bad).Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(BadSignIn))]
+    public void Sign_in_options_fail_the_same_way_in_the_constructor_and_at_start(string option, Action<SignInOptions> bad)
+    {
+        var options = new SignInOptions();
+        bad(options);
+
+        string message = AssertNamesOption(SignInOptionsValidator.Instance, options, "SignInOptions." + option);
+        var direct = Assert.Throws<OptionsValidationException>(() => new CodexSignIn(new InMemoryCredentialStore(), options, CodexProviderContext.Default));
+        Assert.Equal(message, direct.Message);
+        Assert.Equal(message, AtStart(bad).Message);
+    }
+
+    [Fact]
+    public void Handler_options_fail_the_same_way_in_the_constructor_and_at_start()
+    {
+        Action<CodexAuthHandlerOptions> bad = o => o.AllowedHosts.Add("https://example.com/");
+        var options = new CodexAuthHandlerOptions();
+        bad(options);
+
+        string message = AssertNamesOption(CodexAuthHandlerOptionsValidator.Instance, options, "CodexAuthHandlerOptions.AllowedHosts");
+        var direct = Assert.Throws<OptionsValidationException>(() => new CodexAuthHandler(ApiKeyProvider.FromKey("sk-test"), options));
+        Assert.Equal(message, direct.Message);
+        Assert.Equal(message, AtStart(bad).Message);
+    }
+
+    [Fact]
+    public void A_sign_in_issuer_over_plain_http_to_another_host_is_still_the_typed_transport_error()
+    {
+        var options = new SignInOptions { Issuer = new Uri("http://auth.example.com") };
+
+        var ex = Assert.Throws<CodexAuthException>(() => new CodexSignIn(new InMemoryCredentialStore(), options, CodexProviderContext.Default));
+        Assert.Equal(CodexAuthFailureReason.InsecureTransport, ex.Reason);
+    }
+
     [Theory]
     [MemberData(nameof(BadCodexAuth))]
     public void AddCodexAuth_options_fail_at_start_and_in_the_factory_with_the_same_message(string option, Action<CodexAuthOptions> bad)
@@ -116,6 +185,9 @@ public sealed class OptionsValidationTests
         Assert.True(ApiKeyProviderOptionsValidator.Instance.Validate(null, new ApiKeyProviderOptions()).Succeeded);
         Assert.True(PersonalAccessTokenProviderOptionsValidator.Instance.Validate(null, new PersonalAccessTokenProviderOptions()).Succeeded);
         Assert.True(CodexAuthOptionsValidator.Instance.Validate(null, new CodexAuthOptions()).Succeeded);
+        Assert.True(WorkspaceRouterOptionsValidator.Instance.Validate(null, new WorkspaceRouterOptions()).Succeeded);
+        Assert.True(SignInOptionsValidator.Instance.Validate(null, new SignInOptions { CallbackPort = 0, FallbackCallbackPort = null }).Succeeded);
+        Assert.True(CodexAuthHandlerOptionsValidator.Instance.Validate(null, new CodexAuthHandlerOptions { AllowedHosts = { "example.com", "10.0.0.5" } }).Succeeded);
     }
 
     [Fact]

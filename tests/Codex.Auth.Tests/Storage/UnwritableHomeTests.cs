@@ -60,6 +60,51 @@ public sealed class UnwritableHomeTests
         Assert.Equal(1, server.TokenRefreshCount);
     }
 
+    [AsUnprivilegedUserFact]
+    public async Task A_save_that_fails_after_the_refresh_keeps_the_new_token_usable_and_the_cli_says_the_sign_in_was_not_saved()
+    {
+        await using FakeCodexServer server = await FakeCodexServer.StartAsync();
+        using var home = new TempDirectory();
+        FakeSignIn signIn = server.SignIn(accountId: "acct_late");
+        JsonObject doc = (JsonObject)JsonNode.Parse(signIn.ToAuthJson(DateTimeOffset.UtcNow.AddHours(-3)))!;
+        doc["tokens"]!["access_token"] = server.MintJwt(new JsonObject
+        {
+            ["exp"] = DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeSeconds(),
+            ["iat"] = DateTimeOffset.UtcNow.AddHours(-3).ToUnixTimeSeconds(),
+        });
+        File.WriteAllText(home.File("auth.json"), doc.ToJsonString());
+        byte[] before = File.ReadAllBytes(home.File("auth.json"));
+
+        // Writable when the CLI checks (before spending the refresh token), read-only by the time it saves: the
+        // directory is made root's 0755 while the token endpoint holds its answer.
+        File.SetUnixFileMode(home.Path, (UnixFileMode)0x1FF);                    // 0777
+        File.SetUnixFileMode(home.File("auth.json"), (UnixFileMode)0x1A4);       // 0644
+        File.WriteAllText(home.File("auth.lock"), string.Empty);
+        File.WriteAllText(home.File("auth.json.lock"), string.Empty);
+        File.SetUnixFileMode(home.File("auth.lock"), (UnixFileMode)0x1B6);       // 0666
+        File.SetUnixFileMode(home.File("auth.json.lock"), (UnixFileMode)0x1B6);
+        FakeGate answer = server.TokenFaults.HoldNextResponse();
+
+        Task<(int ExitCode, string Stdout, string Stderr)> run = RunAsNobodyAsync(home.Path, server.TokenEndpoint);
+        await answer.Reached.WaitAsync(TimeSpan.FromMinutes(2));
+        File.SetUnixFileMode(home.Path, (UnixFileMode)0x1ED);                    // 0755, owned by root
+        answer.Release();
+        (int exitCode, string stdout, string stderr) = await run;
+
+        // The refresh token was spent; the new access token is printed and works, and the user is told the sign-in was not saved.
+        FakeSignIn current = server.CurrentTokens("acct_late");
+        Assert.True(exitCode == 0, stdout + stderr);
+        Assert.Contains("access_token=" + current.AccessToken, stdout, StringComparison.Ordinal);
+        Assert.Equal(1, server.TokenRefreshCount);
+        Assert.Contains("could not be saved", stderr, StringComparison.Ordinal);
+        Assert.Contains("sign in again", stderr, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllBytes(home.File("auth.json")));
+        foreach (string secret in new[] { signIn.RefreshToken, current.RefreshToken, current.AccessToken, signIn.AccessToken })
+        {
+            Assert.DoesNotContain(secret, stderr, StringComparison.Ordinal);
+        }
+    }
+
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsNobodyAsync(string codexHome, Uri tokenEndpoint)
     {
         using var dotnetHome = new TempDirectory();
