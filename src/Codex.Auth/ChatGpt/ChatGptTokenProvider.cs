@@ -12,13 +12,16 @@ namespace Codex.Auth.ChatGpt;
 /// recovery from HTTP 401; safe alongside the Codex CLI and other processes sharing the same file.
 /// </summary>
 /// <remarks>
-/// <para>The cached path reads an immutable snapshot with no lock and no allocation; with the system clock it reads
-/// the wall clock at most about once a second, and a cheap monotonic tick count in between. Inside the refresh window
+/// <para>The cached path reads an immutable snapshot with no lock and no allocation; it reads the wall clock at most
+/// once per request and, while the token is fresh, at most about once a second (a cheap monotonic tick in between, with
+/// any <see cref="TimeProvider"/>). A remembered permanent failure is answered without I/O until the store changes. Inside the refresh window
 /// (5 minutes before <c>exp</c>, at most half the token's lifetime) the current token is served while one
 /// background refresh runs under its own cancellation; past expiry, callers wait for one shared refresh.</para>
 /// <para>Every refresh holds <c>$CODEX_HOME/auth.lock</c> (<c>flock</c>) across re-read → decide → POST → write, so
 /// no two processes using this library spend the same single-use refresh token, and a refresh done meanwhile by
-/// any other process (the Codex CLI included) is adopted instead of repeated.</para>
+/// any other process (the Codex CLI included) is adopted instead of repeated. When the new tokens cannot be written
+/// after the refresh, they are served from memory and the save is retried (<see cref="PendingSaveFailure"/>,
+/// <see cref="SaveFailed"/>); the spent refresh token still in the store is never sent again.</para>
 /// </remarks>
 /// <example>
 /// <code>
