@@ -1,12 +1,6 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Codex.Auth.Cli.Tests;
 
@@ -34,15 +28,12 @@ public sealed class StreamingUpstream : IAsyncDisposable
 
     public static async Task<StreamingUpstream> StartAsync()
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        WebApplicationBuilder builder = LoopbackKestrel.CreateBuilder();
         WebApplication app = builder.Build();
         var upstream = new StreamingUpstream(app);
         app.Run(upstream.HandleAsync);
-        await app.StartAsync();
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        upstream.BaseAddress = new Uri(address.TrimEnd('/') + "/");
+        Uri address = await LoopbackKestrel.StartAsync(app);
+        upstream.BaseAddress = address;
         return upstream;
     }
 

@@ -1,12 +1,8 @@
 using System.Net;
 using Codex.Auth.Proxy.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Codex.Auth.Proxy.Tests;
 
@@ -16,16 +12,13 @@ public sealed class EmbeddingTests
     public async Task The_proxy_runs_inside_an_existing_aspnet_app_next_to_its_own_endpoints()
     {
         await using ProxyFixture fx = await ProxyFixture.StartAsync();
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        WebApplicationBuilder builder = LoopbackKestrel.CreateBuilder();
         builder.Services.AddCodexAuthProxy(fx.Options(forward: true));
         await using WebApplication app = builder.Build();
         app.MapGet("/healthz", () => "ok");
         app.MapCodexAuthProxy();
-        await app.StartAsync();
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        using var client = new HttpClient { BaseAddress = new Uri(address.TrimEnd('/') + "/") };
+        Uri address = await LoopbackKestrel.StartAsync(app);
+        using var client = new HttpClient { BaseAddress = address };
 
         Assert.Equal("ok", await client.GetStringAsync("healthz"));
         using var response = await client.GetAsync("backend-api/codex/models");
@@ -39,9 +32,7 @@ public sealed class EmbeddingTests
     public async Task An_unusable_host_credential_stops_the_apps_start()
     {
         await using ProxyFixture fx = await ProxyFixture.StartAsync(writeAuthJson: false);
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        WebApplicationBuilder builder = LoopbackKestrel.CreateBuilder();
         builder.Services.AddCodexAuthProxy(fx.Options(forward: true));
         await using WebApplication app = builder.Build();
         app.MapCodexAuthProxy();

@@ -1,11 +1,6 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Codex.Auth.TestSupport;
 
@@ -32,9 +27,7 @@ public sealed class LoopbackServer : IAsyncDisposable
 
     public static async Task<LoopbackServer> StartAsync()
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        WebApplicationBuilder builder = LoopbackKestrel.CreateBuilder();
         WebApplication app = builder.Build();
         var server = new LoopbackServer(app);
         app.Run(async context =>
@@ -49,10 +42,8 @@ public sealed class LoopbackServer : IAsyncDisposable
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync(responseBody);
         });
-        await app.StartAsync();
-        string address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
-            .Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
+        Uri address = await LoopbackKestrel.StartAsync(app);
+        server.BaseAddress = address;
         return server;
     }
 

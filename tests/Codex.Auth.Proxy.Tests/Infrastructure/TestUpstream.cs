@@ -1,11 +1,5 @@
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Codex.Auth.Proxy.Tests.Infrastructure;
 
@@ -24,15 +18,12 @@ public sealed class TestUpstream : IAsyncDisposable
 
     public static async Task<TestUpstream> StartAsync(Action<WebApplication> map)
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        WebApplicationBuilder builder = LoopbackKestrel.CreateBuilder();
         WebApplication app = builder.Build();
         app.UseWebSockets();
         map(app);
-        await app.StartAsync();
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestUpstream(app, new Uri(address.TrimEnd('/') + "/"));
+        Uri address = await LoopbackKestrel.StartAsync(app);
+        return new TestUpstream(app, address);
     }
 
     public async ValueTask DisposeAsync()

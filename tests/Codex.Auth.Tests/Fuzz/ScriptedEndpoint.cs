@@ -1,11 +1,5 @@
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Codex.Auth.Tests.Fuzz;
 
@@ -25,9 +19,7 @@ internal sealed class ScriptedEndpoint : IAsyncDisposable
 
     public static async Task<ScriptedEndpoint> StartAsync()
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        WebApplicationBuilder builder = LoopbackKestrel.CreateBuilder();
         WebApplication app = builder.Build();
         var endpoint = new ScriptedEndpoint(app);
         app.Run(async context =>
@@ -40,9 +32,8 @@ internal sealed class ScriptedEndpoint : IAsyncDisposable
             context.Response.ContentType = "application/json";
             await context.Response.Body.WriteAsync(answer.Body);
         });
-        await app.StartAsync();
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        endpoint.BaseAddress = new Uri(address.TrimEnd('/') + "/");
+        Uri address = await LoopbackKestrel.StartAsync(app);
+        endpoint.BaseAddress = address;
         return endpoint;
     }
 

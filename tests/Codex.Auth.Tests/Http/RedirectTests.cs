@@ -2,12 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using Codex.Auth.Http;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Codex.Auth.Tests.Http;
 
@@ -117,13 +112,10 @@ public sealed class RedirectTests : IAsyncLifetime
 
     private static async Task<(WebApplication App, Uri Base)> StartAsync(RequestDelegate handler)
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        WebApplicationBuilder builder = LoopbackKestrel.CreateBuilder();
         WebApplication app = builder.Build();
         app.Run(handler);
-        await app.StartAsync();
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return (app, new Uri(address.TrimEnd('/') + "/"));
+        Uri address = await LoopbackKestrel.StartAsync(app);
+        return (app, address);
     }
 }
