@@ -5,8 +5,16 @@ namespace Codex.Auth.Benchmarks;
 /// absolute URI, HTTPS unless loopback, the host (<see cref="Uri.IdnHost"/>) on an allow-list; then <c>Remove</c> +
 /// <c>TryAddWithoutValidation</c> of a constant <c>Authorization</c>. What an application would write to do the same job safely.
 /// </summary>
+/// <remarks>
+/// The allowed host is the application's own string (from its configuration), kept lower case as <see cref="Uri.IdnHost"/> spells
+/// hosts so that an ordinal comparison is a correct one — the cheapest check by hand. It is copied: the benchmarks pass the request
+/// URI's own <c>IdnHost</c>, and comparing a string with itself is a reference test that no application gets (until issue 15's second
+/// session this floor did that).
+/// </remarks>
 public sealed class DestinationCheckedHeadersHandler(string authorization, string allowedHost) : DelegatingHandler
 {
+    private readonly string _allowedHost = new string(allowedHost.AsSpan()).ToLowerInvariant();
+
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         Uri? uri = request.RequestUri;
@@ -22,7 +30,7 @@ public sealed class DestinationCheckedHeadersHandler(string authorization, strin
                 throw new InvalidOperationException("Credentials only over HTTPS.");
             }
 
-            if (!string.Equals(uri.IdnHost, allowedHost, StringComparison.OrdinalIgnoreCase))
+            if (!string.Equals(uri.IdnHost, _allowedHost, StringComparison.Ordinal))
             {
                 throw new InvalidOperationException("Host not allowed.");
             }

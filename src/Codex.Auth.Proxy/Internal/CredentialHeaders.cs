@@ -16,14 +16,18 @@ internal static class CredentialHeaders
     public static bool IsCredentialHeader(string name) => CodexAuthHeaderNames.CredentialHeaders.Contains(name.Trim());
 
     /// <summary>Removes every credential header, whatever its casing and however many copies.</summary>
+    /// <remarks>
+    /// Enumerates the dictionary itself (one enumerator) rather than <c>Keys</c>, which Kestrel builds as a new set per call; the
+    /// list of names to remove is allocated only when one is present.
+    /// </remarks>
     public static void StripFrom(IHeaderDictionary headers)
     {
         List<string>? doomed = null;
-        foreach (string name in headers.Keys)
+        foreach (KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> header in headers)
         {
-            if (IsCredentialHeader(name))
+            if (IsCredentialHeader(header.Key))
             {
-                (doomed ??= []).Add(name);
+                (doomed ??= []).Add(header.Key);
             }
         }
 
@@ -37,28 +41,35 @@ internal static class CredentialHeaders
     }
 
     /// <summary>Removes every credential header from an outgoing header collection.</summary>
+    /// <remarks>
+    /// Request headers take every credential name and look names up ignoring case (and never hold a name with padding), so removing
+    /// each listed name removes every casing and copy: nothing is enumerated. Other collections (content headers refuse request-header
+    /// names: <c>Remove</c> would throw) are enumerated through <see cref="HttpHeaders.NonValidated"/>, which neither parses nor copies
+    /// the values.
+    /// </remarks>
     public static void StripFrom(HttpHeaders? headers)
     {
-        if (headers is null)
+        if (headers is null || headers.NonValidated.Count == 0)
         {
             return;
         }
 
+        if (headers is HttpRequestHeaders)
+        {
+            foreach (string name in CodexAuthHeaderNames.CredentialHeaders)
+            {
+                headers.Remove(name);
+            }
+
+            return;
+        }
+
         List<string>? doomed = null;
-        foreach (KeyValuePair<string, IEnumerable<string>> header in headers)
+        foreach (KeyValuePair<string, HeaderStringValues> header in headers.NonValidated)
         {
             if (IsCredentialHeader(header.Key))
             {
                 (doomed ??= []).Add(header.Key);
-            }
-        }
-
-        if (headers is HttpRequestHeaders)
-        {
-            // Content headers refuse request-header names (Remove would throw); request headers take them all.
-            foreach (string name in CodexAuthHeaderNames.CredentialHeaders)
-            {
-                headers.Remove(name);
             }
         }
 
