@@ -23,30 +23,11 @@ switch (args[0])
         int requests = int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture);
         string startFile = args[5];
         using KeyringCredentialStore? keyring = args.Length > 6 && args[6] == "keyring" ? new KeyringCredentialStore(home) : null;
-        while (!File.Exists(startFile))
-        {
-            await Task.Delay(5);
-        }
-
-        using var provider = new ChatGptTokenProvider(new ChatGptTokenProviderOptions
-        {
-            CodexHome = home,
-            CredentialStore = keyring,
-            RefreshTokenUrl = tokenUrl,
-            BaseUrl = backend,
-            RefreshRetryDelay = TimeSpan.Zero,
-        });
-        using var client = new HttpClient(new CodexAuthHandler(provider) { InnerHandler = new SocketsHttpHandler() });
-        var codes = new List<int>();
-        for (int i = 0; i < requests; i++)
-        {
-            using HttpResponseMessage response = await client.GetAsync(new Uri(backend.AbsoluteUri.TrimEnd('/') + "/models"));
-            codes.Add((int)response.StatusCode);
-        }
-
-        AuthHeaders headers = await provider.GetHeadersAsync();
-        Console.WriteLine($"status={string.Join(",", codes)} fingerprint={headers.Fingerprint}");
-        return 0;
+        return await RefreshRun.RunAsync(
+            new ChatGptTokenProviderOptions { CodexHome = home, CredentialStore = keyring, RefreshTokenUrl = tokenUrl, BaseUrl = backend, RefreshRetryDelay = TimeSpan.Zero },
+            backend,
+            requests,
+            startFile);
     }
 
     case "write-loop":

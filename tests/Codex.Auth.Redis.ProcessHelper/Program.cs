@@ -24,29 +24,11 @@ switch (args[0])
         bool pause = args.Length > 7 && args[7] == "pause-after-lease";
         await using RedisCredentialStore redis = await RedisCredentialStore.ConnectAsync(address, new RedisCredentialStoreOptions { LeaseDuration = lease });
         ICodexCredentialStore store = pause ? new PausingStore(redis) : redis;
-        while (!File.Exists(startFile))
-        {
-            await Task.Delay(5);
-        }
-
-        using var provider = new ChatGptTokenProvider(new ChatGptTokenProviderOptions
-        {
-            CredentialStore = store,
-            RefreshTokenUrl = tokenUrl,
-            BaseUrl = backend,
-            RefreshRetryDelay = TimeSpan.Zero,
-        });
-        using var client = new HttpClient(new CodexAuthHandler(provider) { InnerHandler = new SocketsHttpHandler() });
-        var codes = new List<int>();
-        for (int i = 0; i < requests; i++)
-        {
-            using HttpResponseMessage response = await client.GetAsync(new Uri(backend.AbsoluteUri.TrimEnd('/') + "/models"));
-            codes.Add((int)response.StatusCode);
-        }
-
-        AuthHeaders headers = await provider.GetHeadersAsync();
-        Console.WriteLine($"status={string.Join(",", codes)} fingerprint={headers.Fingerprint}");
-        return 0;
+        return await RefreshRun.RunAsync(
+            new ChatGptTokenProviderOptions { CredentialStore = store, RefreshTokenUrl = tokenUrl, BaseUrl = backend, RefreshRetryDelay = TimeSpan.Zero },
+            backend,
+            requests,
+            startFile);
     }
 
     default:
