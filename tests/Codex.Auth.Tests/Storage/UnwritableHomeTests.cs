@@ -28,22 +28,9 @@ public sealed class UnwritableHomeTests
         await using FakeCodexServer server = await FakeCodexServer.StartAsync();
         using var home = new TempDirectory();
         FakeSignIn signIn = server.SignIn(accountId: "acct_ro");
-        JsonObject doc = (JsonObject)JsonNode.Parse(signIn.ToAuthJson(DateTimeOffset.UtcNow.AddHours(-3)))!;
-        doc["tokens"]!["access_token"] = server.MintJwt(new JsonObject
-        {
-            ["exp"] = DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeSeconds(),
-            ["iat"] = DateTimeOffset.UtcNow.AddHours(-3).ToUnixTimeSeconds(),
-        });
-        File.WriteAllText(home.File("auth.json"), doc.ToJsonString());
-        byte[] before = File.ReadAllBytes(home.File("auth.json"));
 
         // Owned by root: readable by everyone, writable by root only.
-        File.SetUnixFileMode(home.Path, (UnixFileMode)0x1ED);                    // 0755
-        File.SetUnixFileMode(home.File("auth.json"), (UnixFileMode)0x1A4);       // 0644
-        File.WriteAllText(home.File("auth.lock"), string.Empty);
-        File.WriteAllText(home.File("auth.json.lock"), string.Empty);
-        File.SetUnixFileMode(home.File("auth.lock"), (UnixFileMode)0x1B6);       // 0666: the lock itself may be taken
-        File.SetUnixFileMode(home.File("auth.json.lock"), (UnixFileMode)0x1B6);
+        byte[] before = PrepareExpiredHome(server, signIn, home, directoryMode: (UnixFileMode)0x1ED); // 0755
 
         (int exitCode, string stdout, string stderr) = await RunAsNobodyAsync(home.Path, server.TokenEndpoint);
 
@@ -66,23 +53,10 @@ public sealed class UnwritableHomeTests
         await using FakeCodexServer server = await FakeCodexServer.StartAsync();
         using var home = new TempDirectory();
         FakeSignIn signIn = server.SignIn(accountId: "acct_late");
-        JsonObject doc = (JsonObject)JsonNode.Parse(signIn.ToAuthJson(DateTimeOffset.UtcNow.AddHours(-3)))!;
-        doc["tokens"]!["access_token"] = server.MintJwt(new JsonObject
-        {
-            ["exp"] = DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeSeconds(),
-            ["iat"] = DateTimeOffset.UtcNow.AddHours(-3).ToUnixTimeSeconds(),
-        });
-        File.WriteAllText(home.File("auth.json"), doc.ToJsonString());
-        byte[] before = File.ReadAllBytes(home.File("auth.json"));
 
         // Writable when the CLI checks (before spending the refresh token), read-only by the time it saves: the
         // directory is made root's 0755 while the token endpoint holds its answer.
-        File.SetUnixFileMode(home.Path, (UnixFileMode)0x1FF);                    // 0777
-        File.SetUnixFileMode(home.File("auth.json"), (UnixFileMode)0x1A4);       // 0644
-        File.WriteAllText(home.File("auth.lock"), string.Empty);
-        File.WriteAllText(home.File("auth.json.lock"), string.Empty);
-        File.SetUnixFileMode(home.File("auth.lock"), (UnixFileMode)0x1B6);       // 0666
-        File.SetUnixFileMode(home.File("auth.json.lock"), (UnixFileMode)0x1B6);
+        byte[] before = PrepareExpiredHome(server, signIn, home, directoryMode: (UnixFileMode)0x1FF); // 0777
         FakeGate answer = server.TokenFaults.HoldNextResponse();
 
         Task<(int ExitCode, string Stdout, string Stderr)> run = RunAsNobodyAsync(home.Path, server.TokenEndpoint);
@@ -103,6 +77,30 @@ public sealed class UnwritableHomeTests
         {
             Assert.DoesNotContain(secret, stderr, StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>
+    /// A root-owned CODEX_HOME holding <paramref name="signIn"/> with an expired access token: auth.json 0644, both lock files 0666
+    /// (the lock itself may be taken by anyone), the directory <paramref name="directoryMode"/>. Returns auth.json's bytes.
+    /// </summary>
+    private static byte[] PrepareExpiredHome(FakeCodexServer server, FakeSignIn signIn, TempDirectory home, UnixFileMode directoryMode)
+    {
+        JsonObject doc = (JsonObject)JsonNode.Parse(signIn.ToAuthJson(DateTimeOffset.UtcNow.AddHours(-3)))!;
+        doc["tokens"]!["access_token"] = server.MintJwt(new JsonObject
+        {
+            ["exp"] = DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeSeconds(),
+            ["iat"] = DateTimeOffset.UtcNow.AddHours(-3).ToUnixTimeSeconds(),
+        });
+        File.WriteAllText(home.File("auth.json"), doc.ToJsonString());
+        File.SetUnixFileMode(home.Path, directoryMode);
+        File.SetUnixFileMode(home.File("auth.json"), (UnixFileMode)0x1A4);       // 0644
+        foreach (string lockFile in new[] { "auth.lock", "auth.json.lock" })
+        {
+            File.WriteAllText(home.File(lockFile), string.Empty);
+            File.SetUnixFileMode(home.File(lockFile), (UnixFileMode)0x1B6);      // 0666
+        }
+
+        return File.ReadAllBytes(home.File("auth.json"));
     }
 
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsNobodyAsync(string codexHome, Uri tokenEndpoint)
