@@ -10,29 +10,10 @@ using Codex.Auth.Testing;
 namespace Codex.Auth.Cli.Tests;
 
 /// <summary><c>codex-auth proxy</c> and <c>codex-auth placeholder-auth</c> as real processes, the fake server as every upstream.</summary>
-public sealed class CliProxyCommandTests : IAsyncLifetime
+public sealed class CliProxyCommandTests : HostAndSandboxTest
 {
     private const string AccountId = "acct_proxy";
     private const string PlaceholderRefreshToken = "codex-auth-proxy-placeholder-refresh-token";
-
-    private readonly TempDirectory _home = new();
-    private readonly TempDirectory _sandbox = new();
-    private readonly List<CliProcess> _processes = [];
-    private FakeCodexServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await FakeCodexServer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        foreach (CliProcess process in _processes)
-        {
-            process.Dispose();
-        }
-
-        await _server.DisposeAsync();
-        _home.Dispose();
-        _sandbox.Dispose();
-    }
 
     [Fact]
     public async Task Forward_mode_injects_the_hosts_token_and_strips_the_agents()
@@ -52,7 +33,7 @@ public sealed class CliProxyCommandTests : IAsyncLifetime
         using HttpResponseMessage response = await client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        IReadOnlyList<RecordedRequest> seen = _server.RequestsTo("/backend-api/codex/models");
+        IReadOnlyList<RecordedRequest> seen = Server.RequestsTo("/backend-api/codex/models");
         Assert.Equal(2, seen.Count);
         Assert.All(seen, r =>
         {
@@ -85,7 +66,7 @@ public sealed class CliProxyCommandTests : IAsyncLifetime
     [Fact]
     public async Task Transparent_mode_passes_the_agents_credentials_through()
     {
-        FakeSignIn agent = _server.SignIn(accountId: AccountId); // the agent's own sign-in; the host has none
+        FakeSignIn agent = Server.SignIn(accountId: AccountId); // the agent's own sign-in; the host has none
         (_, Uri address) = await StartProxyAsync();
         using var client = new HttpClient { BaseAddress = address };
         using var request = new HttpRequestMessage(HttpMethod.Get, "backend-api/codex/models");
@@ -97,7 +78,7 @@ public sealed class CliProxyCommandTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, bare.StatusCode);
-        RecordedRequest first = _server.RequestsTo("/backend-api/codex/models")[0];
+        RecordedRequest first = Server.RequestsTo("/backend-api/codex/models")[0];
         Assert.Equal("Bearer " + agent.AccessToken, first.Header("Authorization"));
         Assert.Equal(AccountId, first.Header("ChatGPT-Account-ID"));
     }
@@ -111,11 +92,11 @@ public sealed class CliProxyCommandTests : IAsyncLifetime
 
         using HttpResponseMessage response = await client.PostAsync(
             "oauth/token",
-            new StringContent($$"""{"client_id":"{{_server.ClientId}}","grant_type":"refresh_token","refresh_token":"{{PlaceholderRefreshToken}}"}""", Encoding.UTF8, "application/json"));
+            new StringContent($$"""{"client_id":"{{Server.ClientId}}","grant_type":"refresh_token","refresh_token":"{{PlaceholderRefreshToken}}"}""", Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(0, _server.TokenRefreshCount);
-        Assert.Empty(_server.RequestsTo("/oauth/token"));
+        Assert.Equal(0, Server.TokenRefreshCount);
+        Assert.Empty(Server.RequestsTo("/oauth/token"));
         string text = await response.Content.ReadAsStringAsync();
         Assert.DoesNotContain(host.AccessToken, text, StringComparison.Ordinal);
         Assert.DoesNotContain(host.RefreshToken, text, StringComparison.Ordinal);
@@ -131,8 +112,8 @@ public sealed class CliProxyCommandTests : IAsyncLifetime
     public async Task Tls_with_an_exported_CA_is_trusted_by_a_client_that_trusts_only_that_CA()
     {
         _ = SignInOnHost();
-        string caOut = _sandbox.File("proxy-ca.pem");
-        (CliProcess proxy, Uri address) = await StartProxyAsync("--forward-host-credentials", "--tls", "--ca-dir", _home.File("ca"), "--ca-out", caOut);
+        string caOut = Sandbox.File("proxy-ca.pem");
+        (CliProcess proxy, Uri address) = await StartProxyAsync("--forward-host-credentials", "--tls", "--ca-dir", Home.File("ca"), "--ca-out", caOut);
 
         Assert.Equal("https", address.Scheme);
         await proxy.WaitForStderrAsync("CODEX_CA_CERTIFICATE=" + caOut);
@@ -174,7 +155,7 @@ public sealed class CliProxyCommandTests : IAsyncLifetime
     [Fact]
     public async Task An_agent_key_from_a_file_is_required_of_every_client()
     {
-        string keyFile = _home.File("agent.key");
+        string keyFile = Home.File("agent.key");
         const string key = "0123456789abcdef0123456789abcdef";
         File.WriteAllText(keyFile, key + "\n");
         if (!OperatingSystem.IsWindows())
@@ -193,7 +174,7 @@ public sealed class CliProxyCommandTests : IAsyncLifetime
 
         Assert.False(without.IsSuccessStatusCode);
         Assert.Equal(HttpStatusCode.OK, with.StatusCode);
-        Assert.Null(Assert.Single(_server.RequestsTo("/backend-api/codex/models")).Header("X-Codex-Auth-Proxy-Key"));
+        Assert.Null(Assert.Single(Server.RequestsTo("/backend-api/codex/models")).Header("X-Codex-Auth-Proxy-Key"));
         CliResult result = await StopAsync(proxy);
         Assert.DoesNotContain(key, result.All, StringComparison.Ordinal);
     }
@@ -246,7 +227,7 @@ public sealed class CliProxyCommandTests : IAsyncLifetime
     [Fact]
     public async Task Forward_mode_without_host_credentials_fails_with_the_sign_in_command()
     {
-        CliResult result = await RunAsync("proxy", "--listen", "127.0.0.1:0", "--forward-host-credentials", "--auth-upstream", _server.BaseAddress.AbsoluteUri);
+        CliResult result = await RunAsync("proxy", "--listen", "127.0.0.1:0", "--forward-host-credentials", "--auth-upstream", Server.BaseAddress.AbsoluteUri);
 
         Assert.Equal(1, result.ExitCode);
         Assert.Empty(result.Stdout);
@@ -256,7 +237,7 @@ public sealed class CliProxyCommandTests : IAsyncLifetime
     [Fact]
     public async Task Forward_mode_with_an_api_key_on_the_host_fails_with_the_sign_in_command()
     {
-        File.WriteAllText(_home.File("auth.json"), """{"auth_mode":"apikey","OPENAI_API_KEY":"sk-never-print-me"}""");
+        File.WriteAllText(Home.File("auth.json"), """{"auth_mode":"apikey","OPENAI_API_KEY":"sk-never-print-me"}""");
 
         CliResult result = await RunAsync("proxy", "--listen", "127.0.0.1:0", "--forward-host-credentials");
 
@@ -269,7 +250,7 @@ public sealed class CliProxyCommandTests : IAsyncLifetime
     public async Task Placeholder_auth_writes_the_hosts_account_and_exp_and_no_host_token()
     {
         FakeSignIn host = SignInOnHost();
-        string output = Path.Combine(_sandbox.Path, "codex-home", "auth.json");
+        string output = Path.Combine(Sandbox.Path, "codex-home", "auth.json");
 
         CliResult result = await RunAsync("placeholder-auth", "--out", output);
 
@@ -296,15 +277,15 @@ public sealed class CliProxyCommandTests : IAsyncLifetime
         JsonObject access = Payload((string)doc["tokens"]!["access_token"]!);
         Assert.Equal(host.AccessTokenExpiresAt.ToUnixTimeSeconds(), (long)access["exp"]!);
         Assert.Equal(AccountId, (string?)Payload((string)doc["tokens"]!["id_token"]!)["https://api.openai.com/auth"]!["chatgpt_account_id"]);
-        Assert.Equal(0, _server.TokenRefreshCount);
-        Assert.Equal(host.AccessToken, (string?)JsonNode.Parse(File.ReadAllText(_home.File("auth.json")))!["tokens"]!["access_token"]);
+        Assert.Equal(0, Server.TokenRefreshCount);
+        Assert.Equal(host.AccessToken, (string?)JsonNode.Parse(File.ReadAllText(Home.File("auth.json")))!["tokens"]!["access_token"]);
     }
 
     [Fact]
     public async Task Placeholder_auth_refuses_an_api_key_host()
     {
-        File.WriteAllText(_home.File("auth.json"), """{"auth_mode":"apikey","OPENAI_API_KEY":"sk-never-print-me"}""");
-        string output = _sandbox.File("auth.json");
+        File.WriteAllText(Home.File("auth.json"), """{"auth_mode":"apikey","OPENAI_API_KEY":"sk-never-print-me"}""");
+        string output = Sandbox.File("auth.json");
 
         CliResult result = await RunAsync("placeholder-auth", "--out", output);
 
@@ -318,7 +299,7 @@ public sealed class CliProxyCommandTests : IAsyncLifetime
     [Fact]
     public async Task Placeholder_auth_without_a_host_sign_in_says_what_to_run()
     {
-        CliResult result = await RunAsync("placeholder-auth", "--out", _sandbox.File("auth.json"));
+        CliResult result = await RunAsync("placeholder-auth", "--out", Sandbox.File("auth.json"));
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("codex login --device-auth", result.Stderr, StringComparison.Ordinal);
@@ -328,7 +309,7 @@ public sealed class CliProxyCommandTests : IAsyncLifetime
     public async Task Placeholder_auth_refuses_to_overwrite_without_force()
     {
         _ = SignInOnHost();
-        string output = _sandbox.File("auth.json");
+        string output = Sandbox.File("auth.json");
         File.WriteAllText(output, "keep me");
 
         CliResult refused = await RunAsync("placeholder-auth", "--out", output);
@@ -347,16 +328,16 @@ public sealed class CliProxyCommandTests : IAsyncLifetime
     public async Task Placeholder_auth_refuses_the_hosts_own_auth_json_even_with_force()
     {
         FakeSignIn host = SignInOnHost();
-        string link = _sandbox.File("home-link");
-        Directory.CreateSymbolicLink(link, _home.Path);
+        string link = Sandbox.File("home-link");
+        Directory.CreateSymbolicLink(link, Home.Path);
 
-        CliResult direct = await RunAsync("placeholder-auth", "--out", _home.File("auth.json"), "--force");
+        CliResult direct = await RunAsync("placeholder-auth", "--out", Home.File("auth.json"), "--force");
         CliResult viaLink = await RunAsync("placeholder-auth", "--out", Path.Combine(link, "auth.json"), "--force");
 
         Assert.Equal(2, direct.ExitCode);
         Assert.Equal(2, viaLink.ExitCode);
         Assert.Contains("host's own", direct.Stderr, StringComparison.Ordinal);
-        Assert.Equal(host.AccessToken, (string?)JsonNode.Parse(File.ReadAllText(_home.File("auth.json")))!["tokens"]!["access_token"]);
+        Assert.Equal(host.AccessToken, (string?)JsonNode.Parse(File.ReadAllText(Home.File("auth.json")))!["tokens"]!["access_token"]);
     }
 
     private static JsonObject Payload(string jwt)
@@ -381,18 +362,18 @@ public sealed class CliProxyCommandTests : IAsyncLifetime
 
     private FakeSignIn SignInOnHost()
     {
-        FakeSignIn signIn = _server.SignIn(accountId: AccountId, plan: "pro", userId: "user-proxy");
-        File.WriteAllText(_home.File("auth.json"), signIn.ToAuthJson(DateTimeOffset.UtcNow));
+        FakeSignIn signIn = Server.SignIn(accountId: AccountId, plan: "pro", userId: "user-proxy");
+        File.WriteAllText(Home.File("auth.json"), signIn.ToAuthJson(DateTimeOffset.UtcNow));
         return signIn;
     }
 
-    private Dictionary<string, string> Environment() => new() { ["CODEX_REFRESH_TOKEN_URL_OVERRIDE"] = _server.TokenEndpoint.AbsoluteUri };
+    private Dictionary<string, string> Environment() => new() { ["CODEX_REFRESH_TOKEN_URL_OVERRIDE"] = Server.TokenEndpoint.AbsoluteUri };
 
-    private Task<CliResult> RunAsync(params string[] args) => CliProcess.RunAsync(_home.Path, args, null, Environment());
+    private Task<CliResult> RunAsync(params string[] args) => CliProcess.RunAsync(Home.Path, args, null, Environment());
 
     private async Task<(CliProcess Process, Uri Address)> StartProxyAsync(params string[] extra)
     {
-        Uri fake = _server.BaseAddress;
+        Uri fake = Server.BaseAddress;
         string[] args =
         [
             "proxy", "--listen", "127.0.0.1:0",
@@ -401,8 +382,8 @@ public sealed class CliProxyCommandTests : IAsyncLifetime
             "--auth-upstream", fake.AbsoluteUri,
             .. extra,
         ];
-        CliProcess process = CliProcess.Start(_home.Path, args, null, Environment());
-        _processes.Add(process);
+        CliProcess process = CliProcess.Start(Home.Path, args, null, Environment());
+        Processes.Add(process);
         string line = await process.WaitForStdoutLineAsync("listening on ");
         var address = new Uri(line["listening on ".Length..], UriKind.Absolute);
         Assert.Equal("127.0.0.1", address.Host);

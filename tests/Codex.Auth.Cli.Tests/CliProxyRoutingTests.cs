@@ -11,46 +11,27 @@ namespace Codex.Auth.Cli.Tests;
 /// A residency-constrained workspace behind <c>codex-auth proxy</c> (a real process): the agent, holding only
 /// <c>placeholder-auth</c> credentials and obeying the discovery answer as the Codex CLI does, completes a turn through the proxy.
 /// </summary>
-public sealed class CliProxyRoutingTests : IAsyncLifetime
+public sealed class CliProxyRoutingTests : HostAndSandboxTest
 {
     private const string AccountId = "acct_resident";
     private const string OverrideHeader = "x-openai-account-routing-override";
 
-    private readonly TempDirectory _home = new();
-    private readonly TempDirectory _sandbox = new();
-    private readonly List<CliProcess> _processes = [];
-    private FakeCodexServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await FakeCodexServer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        foreach (CliProcess process in _processes)
-        {
-            process.Dispose();
-        }
-
-        await _server.DisposeAsync();
-        _home.Dispose();
-        _sandbox.Dispose();
-    }
-
     [Fact]
     public async Task A_routed_turn_completes_and_the_agent_never_leaves_the_proxy()
     {
-        FakeSignIn host = _server.SignIn(accountId: AccountId, plan: "enterprise");
-        File.WriteAllText(_home.File("auth.json"), host.ToAuthJson(DateTimeOffset.UtcNow));
-        _server.RouteAccount(AccountId, routingOverride: "us");
-        var env = new Dictionary<string, string> { ["CODEX_REFRESH_TOKEN_URL_OVERRIDE"] = _server.TokenEndpoint.AbsoluteUri };
-        string placeholderPath = _sandbox.File("auth.json");
-        CliResult placeholder = await CliProcess.RunAsync(_home.Path, ["placeholder-auth", "--out", placeholderPath], null, env);
+        FakeSignIn host = Server.SignIn(accountId: AccountId, plan: "enterprise");
+        File.WriteAllText(Home.File("auth.json"), host.ToAuthJson(DateTimeOffset.UtcNow));
+        Server.RouteAccount(AccountId, routingOverride: "us");
+        var env = new Dictionary<string, string> { ["CODEX_REFRESH_TOKEN_URL_OVERRIDE"] = Server.TokenEndpoint.AbsoluteUri };
+        string placeholderPath = Sandbox.File("auth.json");
+        CliResult placeholder = await CliProcess.RunAsync(Home.Path, ["placeholder-auth", "--out", placeholderPath], null, env);
         Assert.True(placeholder.ExitCode == 0, placeholder.All);
         JsonNode sandboxTokens = JsonNode.Parse(File.ReadAllText(placeholderPath))!["tokens"]!;
         string placeholderToken = sandboxTokens["access_token"]!.GetValue<string>();
 
-        Uri fake = _server.BaseAddress;
+        Uri fake = Server.BaseAddress;
         CliProcess proxy = CliProcess.Start(
-            _home.Path,
+            Home.Path,
             [
                 "proxy", "--listen", "127.0.0.1:0", "--forward-host-credentials",
                 "--chatgpt-upstream", new Uri(fake, "backend-api").AbsoluteUri,
@@ -59,7 +40,7 @@ public sealed class CliProxyRoutingTests : IAsyncLifetime
             ],
             null,
             env);
-        _processes.Add(proxy);
+        Processes.Add(proxy);
         string line = await proxy.WaitForStdoutLineAsync("listening on ");
         var proxyAddress = new Uri(line["listening on ".Length..], UriKind.Absolute);
         var chatGptBaseUrl = new Uri(proxyAddress, "backend-api/"); // the agent's chatgpt_base_url
@@ -87,11 +68,11 @@ public sealed class CliProxyRoutingTests : IAsyncLifetime
         Assert.Equal("us", routingOverride);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("response.completed", events, StringComparison.Ordinal);
-        RecordedRequest routed = Assert.Single(_server.RequestsTo("/backend-api/codex/responses"));
+        RecordedRequest routed = Assert.Single(Server.RequestsTo("/backend-api/codex/responses"));
         Assert.True(routed.IsRoutedOrigin);
         Assert.Equal("us", routed.Header(OverrideHeader));
         Assert.Equal("Bearer " + host.AccessToken, routed.Header("Authorization"));
-        foreach (RecordedRequest seen in _server.Requests)
+        foreach (RecordedRequest seen in Server.Requests)
         {
             Assert.DoesNotContain(placeholderToken, string.Join("\n", seen.Headers.Values) + seen.Body, StringComparison.Ordinal);
         }
@@ -109,16 +90,16 @@ public sealed class CliProxyRoutingTests : IAsyncLifetime
     [Fact]
     public async Task Without_chatgpt_upstream_the_proxy_follows_the_hosts_chatgpt_base_url_from_config_toml()
     {
-        FakeSignIn host = _server.SignIn(accountId: AccountId);
-        File.WriteAllText(_home.File("auth.json"), host.ToAuthJson(DateTimeOffset.UtcNow));
-        File.WriteAllText(_home.File("config.toml"), $"chatgpt_base_url = \"{new Uri(_server.BaseAddress, "backend-api/").AbsoluteUri}\"\n");
-        Uri fake = _server.BaseAddress;
+        FakeSignIn host = Server.SignIn(accountId: AccountId);
+        File.WriteAllText(Home.File("auth.json"), host.ToAuthJson(DateTimeOffset.UtcNow));
+        File.WriteAllText(Home.File("config.toml"), $"chatgpt_base_url = \"{new Uri(Server.BaseAddress, "backend-api/").AbsoluteUri}\"\n");
+        Uri fake = Server.BaseAddress;
         CliProcess proxy = CliProcess.Start(
-            _home.Path,
+            Home.Path,
             ["proxy", "--listen", "127.0.0.1:0", "--forward-host-credentials", "--openai-upstream", new Uri(fake, "v1").AbsoluteUri, "--auth-upstream", fake.AbsoluteUri],
             null,
-            new Dictionary<string, string> { ["CODEX_REFRESH_TOKEN_URL_OVERRIDE"] = _server.TokenEndpoint.AbsoluteUri });
-        _processes.Add(proxy);
+            new Dictionary<string, string> { ["CODEX_REFRESH_TOKEN_URL_OVERRIDE"] = Server.TokenEndpoint.AbsoluteUri });
+        Processes.Add(proxy);
         string line = await proxy.WaitForStdoutLineAsync("listening on ");
         var proxyAddress = new Uri(line["listening on ".Length..], UriKind.Absolute);
 
@@ -130,33 +111,33 @@ public sealed class CliProxyRoutingTests : IAsyncLifetime
         using HttpResponseMessage response = await agent.SendAsync(turn);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        RecordedRequest sent = Assert.Single(_server.RequestsTo("/backend-api/codex/responses"));
+        RecordedRequest sent = Assert.Single(Server.RequestsTo("/backend-api/codex/responses"));
         Assert.Equal("Bearer " + host.AccessToken, sent.Header("Authorization"));
     }
 
     [Fact]
     public async Task A_routed_origin_behind_TLS_is_trusted_through_SSL_CERT_FILE_and_never_without_it()
     {
-        FakeSignIn host = _server.SignIn(accountId: AccountId);
-        File.WriteAllText(_home.File("auth.json"), host.ToAuthJson(DateTimeOffset.UtcNow));
-        string caOut = _sandbox.File("routed-origin-ca.pem");
+        FakeSignIn host = Server.SignIn(accountId: AccountId);
+        File.WriteAllText(Home.File("auth.json"), host.ToAuthJson(DateTimeOffset.UtcNow));
+        string caOut = Sandbox.File("routed-origin-ca.pem");
         Uri routedFront = await StartAsync(
-            _sandbox.Path,
+            Sandbox.Path,
             null,
-            "--tls", "--ca-dir", _sandbox.File("ca"), "--ca-out", caOut,
-            "--chatgpt-upstream", new Uri(_server.RoutedBaseAddress, "backend-api").AbsoluteUri);
-        _server.RouteAccount(AccountId, workspaceBackendOrigin: routedFront.GetLeftPart(UriPartial.Authority), routingOverride: "us");
-        Uri trusting = await StartAsync(_home.Path, new Dictionary<string, string> { ["SSL_CERT_FILE"] = caOut }, "--forward-host-credentials");
-        Uri untrusting = await StartAsync(_home.Path, null, "--forward-host-credentials");
+            "--tls", "--ca-dir", Sandbox.File("ca"), "--ca-out", caOut,
+            "--chatgpt-upstream", new Uri(Server.RoutedBaseAddress, "backend-api").AbsoluteUri);
+        Server.RouteAccount(AccountId, workspaceBackendOrigin: routedFront.GetLeftPart(UriPartial.Authority), routingOverride: "us");
+        Uri trusting = await StartAsync(Home.Path, new Dictionary<string, string> { ["SSL_CERT_FILE"] = caOut }, "--forward-host-credentials");
+        Uri untrusting = await StartAsync(Home.Path, null, "--forward-host-credentials");
         using var agent = new HttpClient();
 
         using HttpResponseMessage refused = await agent.PostAsync(new Uri(untrusting, "backend-api/codex/responses"), new StringContent("""{"model":"m"}""", Encoding.UTF8, "application/json"));
-        Assert.Empty(_server.RequestsTo("/backend-api/codex/responses"));
+        Assert.Empty(Server.RequestsTo("/backend-api/codex/responses"));
         using HttpResponseMessage accepted = await agent.PostAsync(new Uri(trusting, "backend-api/codex/responses"), new StringContent("""{"model":"m"}""", Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadGateway, refused.StatusCode);
         Assert.True(accepted.StatusCode == HttpStatusCode.OK, await accepted.Content.ReadAsStringAsync());
-        RecordedRequest routed = Assert.Single(_server.RequestsTo("/backend-api/codex/responses"));
+        RecordedRequest routed = Assert.Single(Server.RequestsTo("/backend-api/codex/responses"));
         Assert.True(routed.IsRoutedOrigin);
         Assert.Equal("us", routed.Header(OverrideHeader));
         Assert.Equal("Bearer " + host.AccessToken, routed.Header("Authorization"));
@@ -164,8 +145,8 @@ public sealed class CliProxyRoutingTests : IAsyncLifetime
 
     private async Task<Uri> StartAsync(string codexHome, Dictionary<string, string>? extraEnv, params string[] extra)
     {
-        Uri fake = _server.BaseAddress;
-        var env = new Dictionary<string, string> { ["CODEX_REFRESH_TOKEN_URL_OVERRIDE"] = _server.TokenEndpoint.AbsoluteUri };
+        Uri fake = Server.BaseAddress;
+        var env = new Dictionary<string, string> { ["CODEX_REFRESH_TOKEN_URL_OVERRIDE"] = Server.TokenEndpoint.AbsoluteUri };
         foreach (KeyValuePair<string, string> pair in extraEnv ?? [])
         {
             env[pair.Key] = pair.Value;
@@ -178,7 +159,7 @@ public sealed class CliProxyRoutingTests : IAsyncLifetime
         }
 
         CliProcess process = CliProcess.Start(codexHome, args, null, env);
-        _processes.Add(process);
+        Processes.Add(process);
         string line = await process.WaitForStdoutLineAsync("listening on ");
         return new Uri(line["listening on ".Length..], UriKind.Absolute);
     }
