@@ -27,8 +27,8 @@ foreach (string id in new[] { "Codex.Auth", "Codex.Auth.Proxy", "Codex.Auth.Redi
 }
 
 // The codex-auth tool (.NET 10 RID-specific tool packages): Codex.Auth.Cli is a pointer (package type DotnetTool, no code)
-// naming one package per RID (type DotnetToolRidPackage): native AOT ones run an executable, `any` runs codex-auth.dll
-// on the shared framework. Symbols only for the managed `any` package.
+// naming one package per RID (type DotnetToolRidPackage): linux-x64 is native AOT and runs an executable; linux-musl-x64
+// and the `any` fallback run codex-auth.dll on the shared framework. Symbols only for the managed packages.
 {
     using ZipArchive pointer = ZipFile.OpenRead(Path.Combine(folder, $"Codex.Auth.Cli.{version}.nupkg"));
     CheckMetadata("Codex.Auth.Cli", symbols: false, packageType: "DotnetTool");
@@ -40,7 +40,7 @@ foreach (string id in new[] { "Codex.Auth", "Codex.Auth.Proxy", "Codex.Auth.Redi
     {
         string rid = (string)ridPackage.Attribute("RuntimeIdentifier")!;
         string id = (string)ridPackage.Attribute("Id")!;
-        bool native = rid != "any";
+        bool native = rid == "linux-x64";
         CheckMetadata(id, symbols: !native, packageType: "DotnetToolRidPackage");
         using ZipArchive zip = ZipFile.OpenRead(Path.Combine(folder, $"{id}.{version}.nupkg"));
         XElement command = XDocument.Load(zip.Entries.Single(e => e.FullName.EndsWith("/DotnetToolSettings.xml", StringComparison.Ordinal)).Open())
@@ -49,7 +49,7 @@ foreach (string id in new[] { "Codex.Auth", "Codex.Auth.Proxy", "Codex.Auth.Redi
         Check(
             native
                 ? (string?)command.Attribute("Runner") == "executable" && entryPoint == "codex-auth" && !zip.Entries.Any(e => e.FullName.EndsWith(".dll", StringComparison.Ordinal) || e.FullName.EndsWith(".pdb", StringComparison.Ordinal))
-                : (string?)command.Attribute("Runner") == "dotnet" && entryPoint == "codex-auth.dll" && zip.Entries.Any(e => e.FullName.EndsWith("/any/codex-auth.dll", StringComparison.Ordinal)),
+                : (string?)command.Attribute("Runner") == "dotnet" && entryPoint == "codex-auth.dll" && zip.Entries.Any(e => e.FullName.EndsWith($"/{rid}/codex-auth.dll", StringComparison.Ordinal)),
             native ? $"{id}: a native executable, no managed assemblies" : $"{id}: codex-auth.dll run by dotnet (framework-dependent)");
     }
 }
