@@ -6,8 +6,9 @@ namespace Codex.Auth.Benchmarks;
 /// </summary>
 internal static class PairedSuite
 {
-    public static (string Text, string Markdown) Run()
+    public static (string Text, string Markdown) Run(string? filter = null)
     {
+        SharedCallSitePriming.Prime();
         var handlers = new HandlerBenchmarks();
         var signing = new SigningBenchmarks();
         // The Redis store's cached path against the file store's needs a redis-server (started by the setup).
@@ -34,8 +35,13 @@ internal static class PairedSuite
                 targets.Add(new("ChatGPT cached: Redis store ≤ 1.05× file store", Op(stores.RedisStoreCached), Op(stores.FileStoreCached), 1.05));
             }
 
+            if (filter is not null)
+            {
+                targets.RemoveAll(t => !t.Name.Contains(filter, StringComparison.OrdinalIgnoreCase));
+            }
+
             (string text, string markdown) = PairedRunner.Run(targets);
-            if (stores is null)
+            if (stores is null && filter is null)
             {
                 text += "  n/a   ChatGPT cached: Redis store ≤ 1.05× file store  (" + BenchmarkRedis.MissingNote + ")" + Environment.NewLine;
                 markdown += "| ChatGPT cached: Redis store ≤ 1.05× file store | — | n/a | " + BenchmarkRedis.MissingNote + " |" + Environment.NewLine;
