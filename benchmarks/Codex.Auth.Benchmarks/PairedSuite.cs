@@ -26,7 +26,7 @@ internal static class PairedSuite
                 new("ChatGPT, refresh in flight ≤ 1.15× floor (three headers)", Op(handlers.ChatGptRefreshInFlight), Op(handlers.FloorThreeHeaders), 1.15),
                 new("Agent, same second (system clock) ≤ 1.2× floor", Op(handlers.AgentSameSecondSystemClock), Op(handlers.FloorAgent), 1.2),
                 new("Agent, same second (FakeTimeProvider) ≤ 1.2× floor", Op(handlers.AgentSameSecond), Op(handlers.FloorAgent), 1.2),
-                new("Agent, new second ≤ 1.2× Ed25519 sign, ≤ 512 B", Op(signing.AgentNewSecond), () => signing.Ed25519Sign(), 1.2, MaxSubjectBytes: 512),
+                new("Agent, new second ≤ 1.2× Ed25519 sign, ≤ 512 B", Op(signing.AgentNewSecond), () => signing.Ed25519Sign(), 1.2, MaxSubjectBytes: 512, ExplainBytes: signing.ExplainNewSecondBytes),
                 new("API key vs Kiota (info; < 1 is ahead)", Op(handlers.ApiKey), Op(handlers.Kiota), null, MaxSubjectBytes: null),
                 new("API key vs Identity.Web (info; < 1 is ahead)", Op(handlers.ApiKey), Op(handlers.IdentityWeb), null, MaxSubjectBytes: null),
             ];
