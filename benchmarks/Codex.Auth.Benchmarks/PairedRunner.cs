@@ -106,7 +106,7 @@ internal static class PairedRunner
             target.Name,
             string.Create(CultureInfo.InvariantCulture, $"{median:0.00}× [{Quantile(ratios, 0.25):0.00}–{Quantile(ratios, 0.75):0.00}]"),
             verdict,
-            string.Create(CultureInfo.InvariantCulture, $"{Format(Median(subjectNs))} vs {Format(Median(referenceNs))} (medians of batches of {n}); {subjectBytes} B vs {referenceBytes} B per op{bytesNote}"),
+            string.Create(CultureInfo.InvariantCulture, $"{Format(Median(subjectNs))} vs {Format(Median(referenceNs))} (medians of batches of {n}); {subjectBytes} B vs {referenceBytes} B per op{bytesNote}{target.ExplainBytes?.Invoke(subjectBytes)}"),
         ];
     }
 

@@ -6,8 +6,9 @@ namespace Codex.Auth.Benchmarks;
 /// </summary>
 internal static class PairedSuite
 {
-    public static (string Text, string Markdown) Run()
+    public static (string Text, string Markdown) Run(string? filter = null)
     {
+        SharedCallSitePriming.Prime();
         var handlers = new HandlerBenchmarks();
         var signing = new SigningBenchmarks();
         // The Redis store's cached path against the file store's needs a redis-server (started by the setup).
@@ -25,7 +26,7 @@ internal static class PairedSuite
                 new("ChatGPT, refresh in flight ≤ 1.15× floor (three headers)", Op(handlers.ChatGptRefreshInFlight), Op(handlers.FloorThreeHeaders), 1.15),
                 new("Agent, same second (system clock) ≤ 1.2× floor", Op(handlers.AgentSameSecondSystemClock), Op(handlers.FloorAgent), 1.2),
                 new("Agent, same second (FakeTimeProvider) ≤ 1.2× floor", Op(handlers.AgentSameSecond), Op(handlers.FloorAgent), 1.2),
-                new("Agent, new second ≤ 1.2× Ed25519 sign, ≤ 512 B", Op(signing.AgentNewSecond), () => signing.Ed25519Sign(), 1.2, MaxSubjectBytes: 512),
+                new("Agent, new second ≤ 1.2× Ed25519 sign, ≤ 512 B", Op(signing.AgentNewSecond), () => signing.Ed25519Sign(), 1.2, MaxSubjectBytes: 512, ExplainBytes: signing.ExplainNewSecondBytes),
                 new("API key vs Kiota (info; < 1 is ahead)", Op(handlers.ApiKey), Op(handlers.Kiota), null, MaxSubjectBytes: null),
                 new("API key vs Identity.Web (info; < 1 is ahead)", Op(handlers.ApiKey), Op(handlers.IdentityWeb), null, MaxSubjectBytes: null),
             ];
@@ -34,8 +35,13 @@ internal static class PairedSuite
                 targets.Add(new("ChatGPT cached: Redis store ≤ 1.05× file store", Op(stores.RedisStoreCached), Op(stores.FileStoreCached), 1.05));
             }
 
+            if (filter is not null)
+            {
+                targets.RemoveAll(t => !t.Name.Contains(filter, StringComparison.OrdinalIgnoreCase));
+            }
+
             (string text, string markdown) = PairedRunner.Run(targets);
-            if (stores is null)
+            if (stores is null && filter is null)
             {
                 text += "  n/a   ChatGPT cached: Redis store ≤ 1.05× file store  (" + BenchmarkRedis.MissingNote + ")" + Environment.NewLine;
                 markdown += "| ChatGPT cached: Redis store ≤ 1.05× file store | — | n/a | " + BenchmarkRedis.MissingNote + " |" + Environment.NewLine;

@@ -6,4 +6,5 @@ namespace Codex.Auth.Benchmarks;
 /// <param name="Reference">One operation of the floor or peer.</param>
 /// <param name="Limit">The largest passing median ratio, or <see langword="null"/> for information only.</param>
 /// <param name="MaxSubjectBytes">The most bytes the subject may allocate per operation: a number, or -1 for "no more than the reference", or <see langword="null"/> for no byte check.</param>
-internal sealed record PairedTarget(string Name, Action Subject, Action Reference, double? Limit, long? MaxSubjectBytes = -1);
+/// <param name="ExplainBytes">Given the subject's bytes per operation, a note that splits them (printed after the measurement), or <see langword="null"/>.</param>
+internal sealed record PairedTarget(string Name, Action Subject, Action Reference, double? Limit, long? MaxSubjectBytes = -1, Func<long, string>? ExplainBytes = null);

@@ -6,9 +6,13 @@ using BenchmarkDotNet.Running;
 using Codex.Auth.Benchmarks;
 
 // `--paired-only`: only the paired judgement of the in-process targets (about a minute), no BenchmarkDotNet run.
+// `--paired-filter TEXT` keeps only the targets whose name contains TEXT (for iterating on one target; the full pass is the verdict:
+// the targets share code, e.g. one CodexAuthHandler.SendAsync, whose optimized code depends on what ran before it).
 if (args.Contains("--paired-only"))
 {
-    (string pairedText, _) = PairedSuite.Run();
+    int filterAt = Array.IndexOf(args, "--paired-filter");
+    string? pairedFilter = filterAt >= 0 && filterAt + 1 < args.Length ? args[filterAt + 1] : null;
+    (string pairedText, _) = PairedSuite.Run(pairedFilter);
     Console.WriteLine(pairedText);
     return 0;
 }

@@ -45,7 +45,7 @@ internal static class AgentAssertion
     /// <summary>
     /// The headers for one second: <c>Authorization: AgentAssertion {base64url(envelope)}</c>, the envelope being the JSON of
     /// PROTOCOL §5.3 with the Ed25519 signature of <c>"{runtime}:{task}:{timestamp}"</c>. Byte-identical to
-    /// <see cref="BuildCredential"/>; allocates the signature, the one header string and the <see cref="AuthHeaders"/>.
+    /// <see cref="BuildCredential"/>; allocates the one header string and the <see cref="AuthHeaders"/> (the signature goes to the stack).
     /// </summary>
     public static AuthHeaders BuildHeaders(AgentSigningKey key, string runtimeId, string taskId, long unixSeconds, string? accountId, bool isFedRamp)
     {
@@ -56,7 +56,8 @@ internal static class AgentAssertion
             throw new InvalidOperationException("The assertion timestamp must be 20 characters.");
         }
 
-        byte[] signature = key.Sign(Message(runtimeId, taskId, timestamp));
+        Span<byte> signature = stackalloc byte[AgentSigningKey.SignatureLength];
+        key.Sign(Message(runtimeId, taskId, timestamp), signature);
         ArrayBufferWriter<byte> envelope = t_envelope ??= new ArrayBufferWriter<byte>(256);
         envelope.ResetWrittenCount();
         Utf8JsonWriter writer = t_writer ??= new Utf8JsonWriter(envelope, s_writerOptions);

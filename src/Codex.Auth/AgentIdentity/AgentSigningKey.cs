@@ -1,4 +1,5 @@
 using System.Formats.Asn1;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Codex.Auth.Internal;
 using Sodium;
@@ -9,8 +10,11 @@ namespace Codex.Auth.AgentIdentity;
 /// An agent's Ed25519 key, parsed from base64 PKCS#8 (RFC 8410 v1, 48 bytes, or RFC 5958 v2 with the public key, 83 bytes),
 /// with the X25519 key derived from it for opening sealed task ids. Holds secrets: never printed.
 /// </summary>
-internal sealed class AgentSigningKey
+internal sealed partial class AgentSigningKey
 {
+    /// <summary>The length of an Ed25519 signature.</summary>
+    public const int SignatureLength = 64;
+
     private const string Ed25519Oid = "1.3.101.112";
     private const int SeedLength = 32;
 
@@ -128,6 +132,25 @@ internal sealed class AgentSigningKey
     /// <summary>Signs <paramref name="message"/> with Ed25519 (deterministic, 64-byte signature).</summary>
     public byte[] Sign(byte[] message) => PublicKeyAuth.SignDetached(message, _secretKey);
 
+    /// <summary>
+    /// Signs <paramref name="message"/> with Ed25519 into <paramref name="signature"/> (64 bytes): the same libsodium function
+    /// (<c>crypto_sign_detached</c>) that <see cref="Sign(byte[])"/> reaches through Sodium.Core, whose API returns a new array per
+    /// signature; called directly so that the per-second agent assertion signs into a stack buffer.
+    /// </summary>
+    /// <exception cref="CryptographicException">libsodium reported a failure.</exception>
+    public void Sign(ReadOnlySpan<byte> message, Span<byte> signature)
+    {
+        if (signature.Length < SignatureLength)
+        {
+            throw new ArgumentException("An Ed25519 signature needs 64 bytes.", nameof(signature));
+        }
+
+        if (CryptoSignDetached(signature, out ulong written, message, (ulong)message.Length, _secretKey) != 0 || written != SignatureLength)
+        {
+            throw new CryptographicException("libsodium could not sign the agent assertion.");
+        }
+    }
+
     /// <summary>Opens a libsodium sealed box (<c>crypto_box_seal</c>) addressed to this key's X25519 form.</summary>
     /// <exception cref="CryptographicException">The box was not sealed for this key or was altered.</exception>
     public byte[] OpenSealedBox(byte[] sealedBox) => SealedPublicKeyBox.Open(sealedBox, _x25519SecretKey, _x25519PublicKey);
@@ -135,6 +158,11 @@ internal sealed class AgentSigningKey
     /// <summary>Never shows key material.</summary>
     /// <returns>A fixed description with the public key's fingerprint.</returns>
     public override string ToString() => $"Ed25519 key [{Convert.ToHexString(SHA256.HashData(PublicKey), 0, 4).ToLowerInvariant()}]";
+
+    // The libsodium that Sodium.Core loads (package libsodium, the same native library); the key pair above was made through
+    // Sodium.Core, which has initialised it (sodium_init).
+    [LibraryImport("libsodium", EntryPoint = "crypto_sign_detached")]
+    private static partial int CryptoSignDetached(Span<byte> signature, out ulong signatureLength, ReadOnlySpan<byte> message, ulong messageLength, byte[] secretKey);
 
     private static CodexAuthException Invalid(string what) =>
         new(

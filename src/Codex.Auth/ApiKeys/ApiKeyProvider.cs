@@ -74,12 +74,17 @@ public sealed class ApiKeyProvider : IAuthProvider
         return new ValueTask<AuthHeaders>(Resolve());
     }
 
+    /// <summary>The headers once the key is resolved (they never change afterwards), otherwise <see langword="null"/>.</summary>
+    internal AuthHeaders? ResolvedHeaders => _headers;
+
     /// <inheritdoc />
     public ValueTask<bool> RecoverAsync(AuthHeaders rejected, CancellationToken cancellationToken = default) => new(false);
 
     /// <inheritdoc />
     public override string ToString() => _headers is { } h ? $"ApiKeyProvider {h} from {Source}" : "ApiKeyProvider (not resolved)";
 
+    // Once per provider: kept out of line so that the cached path of GetHeadersAsync stays small where it is inlined.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private AuthHeaders Resolve()
     {
         (string key, string source) = FindKey();

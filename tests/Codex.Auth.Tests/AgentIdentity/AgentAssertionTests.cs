@@ -13,6 +13,28 @@ namespace Codex.Auth.Tests.AgentIdentity;
 public sealed class AgentAssertionTests
 {
     [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(43)]
+    [InlineData(1000)]
+    public void Signing_into_a_buffer_gives_the_signature_sodium_core_returns(int length)
+    {
+        // The per-second assertion signs into a stack buffer through libsodium directly (issue 15); Sodium.Core's array API is the
+        // reference (Ed25519 is deterministic, so the two must be byte-identical).
+        AgentSigningKey key = AgentSigningKey.Parse(TestAgentKey.Create().Pkcs8V1);
+        byte[] message = RandomNumberGenerator.GetBytes(length);
+        Span<byte> signature = stackalloc byte[AgentSigningKey.SignatureLength + 2];
+        signature.Fill(0xA5);
+
+        key.Sign(message, signature[1..^1]);
+
+        Assert.Equal(key.Sign(message), signature[1..^1].ToArray());
+        Assert.Equal(0xA5, signature[0]);
+        Assert.Equal(0xA5, signature[^1]);
+        Assert.Throws<ArgumentException>(() => key.Sign(message, new byte[AgentSigningKey.SignatureLength - 1]));
+    }
+
+    [Theory]
     [InlineData("rt_1", "task_1")]
     [InlineData("agent-runtime-0123456789abcdef", "task-\"quoted\"\\back")]
     [InlineData("rt_ünïcødé", "tâsk/with+base64-ish/chars")]

@@ -134,6 +134,36 @@ public sealed class CodexAuthHandlerTests : IAsyncLifetime
         Assert.Equal(2, inner.Calls);
     }
 
+    [Fact]
+    public async Task An_api_key_is_checked_and_applied_on_every_request_not_only_the_first()
+    {
+        // From the second request on, the handler reads the resolved API key directly (issue 15): the destination check and the
+        // header replacement must still happen on every request.
+        var provider = new Codex.Auth.ApiKeys.ApiKeyProvider(new Codex.Auth.ApiKeys.ApiKeyProviderOptions { ApiKey = "sk-every-request", UseEnvironment = false, UseCredentialStore = false });
+        var inner = new RecordingHandler();
+        using var invoker = new HttpMessageInvoker(new CodexAuthHandler(provider) { InnerHandler = inner });
+        using var request = new HttpRequestMessage(HttpMethod.Get, "https://api.openai.com/v1/responses");
+
+        for (int send = 0; send < 3; send++)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", "Bearer caller-token");
+            request.Headers.TryAddWithoutValidation("ChatGPT-Account-ID", "acct_evil");
+            (await invoker.SendAsync(request, default)).Dispose();
+            Assert.Equal(send + 1, inner.Calls);
+            Assert.Equal("Bearer sk-every-request", inner.LastAuthorization);
+            Assert.False(request.Headers.Contains("ChatGPT-Account-ID"));
+        }
+
+        var insecure = await Assert.ThrowsAsync<CodexAuthException>(() => invoker.SendAsync(new HttpRequestMessage(HttpMethod.Get, "http://api.openai.com/v1/responses"), default));
+        var elsewhere = await Assert.ThrowsAsync<CodexAuthException>(() => invoker.SendAsync(new HttpRequestMessage(HttpMethod.Get, "https://api.openai.com.evil.example/v1"), default));
+        var relative = await Assert.ThrowsAsync<InvalidOperationException>(() => invoker.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/v1/responses"), default));
+
+        Assert.Equal(CodexAuthFailureReason.InsecureTransport, insecure.Reason);
+        Assert.Equal(CodexAuthFailureReason.HostNotAllowed, elsewhere.Reason);
+        Assert.DoesNotContain("sk-every-request", insecure.Message + elsewhere.Message + relative.Message, StringComparison.Ordinal);
+        Assert.Equal(3, inner.Calls);
+    }
+
     [Theory]
     [InlineData("Proxy.Example.COM", "https://proxy.EXAMPLE.com/x", true)]
     [InlineData("proxy.example.com.", "https://proxy.example.com/x", true)]

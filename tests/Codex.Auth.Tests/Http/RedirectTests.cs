@@ -92,6 +92,25 @@ public sealed class RedirectTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Later_requests_follow_same_origin_redirects_and_refuse_other_origins_as_the_first_does()
+    {
+        // The first request takes redirects over; later ones take the handler's short path (issue 15), which must keep both rules.
+        using HttpClient client = Client(new SocketsHttpHandler());
+        (await client.GetAsync(new Uri(_originBase, "final"))).Dispose();
+
+        using HttpResponseMessage followed = await client.PostAsync(new Uri(_originBase, "to-same-origin"), new StringContent("{}"));
+        using HttpResponseMessage unfollowed = await client.GetAsync(new Uri(_originBase, "to-other-port"));
+
+        Assert.Equal(HttpStatusCode.OK, followed.StatusCode);
+        Assert.Equal("final", await followed.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Redirect, unfollowed.StatusCode);
+        Assert.Empty(_elsewhere);
+        Assert.Equal(
+            [("/final", "Bearer sk-redirect-test"), ("/to-same-origin", "Bearer sk-redirect-test"), ("/final", "Bearer sk-redirect-test"), ("/to-other-port", "Bearer sk-redirect-test")],
+            _seen.ToArray());
+    }
+
+    [Fact]
     public async Task An_inner_handler_that_does_not_follow_redirects_keeps_not_following_them()
     {
         using HttpClient client = Client(new SocketsHttpHandler { AllowAutoRedirect = false });
