@@ -6,7 +6,8 @@ namespace Codex.Auth.ProxyLoad;
 
 /// <summary>
 /// One benchmark run: start the upstream (and nginx's injecting proxy), then for each round measure direct, nginx and
-/// codex-auth one after another (the order rotates each round), codex-auth freshly started each round; print a table
+/// codex-auth one after another (the order rotates each round), codex-auth freshly started each round and measured next to
+/// its own nginx measurement; print a table
 /// per round and a summary with ranges, medians and the issue-15 goals.
 /// </summary>
 internal static class LoadRun
@@ -63,45 +64,49 @@ internal static class LoadRun
             {
                 var targets = new List<string> { "direct" };
                 targets.AddRange(o.Clis.Select(c => "cli:" + c.Label));
-                if (nginxProxy is not null)
-                {
-                    targets.Insert(1, "nginx");
-                }
-
                 int shift = (round - 1) % targets.Count;
                 targets = [.. targets.Skip(shift), .. targets.Take(shift)];
+
+                // Each build is measured next to its own nginx measurement (before it in odd rounds, after it in even ones), and
+                // its ratios are taken against that one: on a shared machine the load moves within a round, so a ratio is only
+                // as good as the distance in time between its two sides.
+                bool nginxFirst = round % 2 == 1;
                 var r = new Round(round);
                 foreach (string target in targets)
                 {
-                    switch (target)
+                    if (target == "direct")
                     {
-                        case "direct":
-                            r.Direct = await LoadAsync(new Uri($"http://127.0.0.1:{upstreamPort}{Path}"));
-                            break;
-                        case "nginx":
-                            r.Nginx = await LoadAsync(new Uri($"http://127.0.0.1:{nginxProxy!.Port}{Path}"));
-                            r.NginxRss = TreeResidentBytes(nginxProxy.ProcessId);
-                            break;
-                        default:
-                            (string label, string cli) = o.Clis.Single(c => "cli:" + c.Label == target);
-                            using (CodexProxyProcess proxy = await CodexProxyProcess.StartAsync(cli, home.FullName, proxyArgs, o.Environment))
-                            {
-                                var run = new ProxyRun { Ready = proxy.Ready };
-                                await Task.Delay(1000);
-                                run.IdleRss = Tools.ResidentBytes(proxy.ProcessId);
-                                run.IdlePss = Tools.ProportionalBytes(proxy.ProcessId);
-                                var url = new Uri(proxy.Address, Path.TrimStart('/'));
-                                long linesBefore = proxy.StderrLines;
-                                run.Load = await LoadAsync(url);
-                                run.Rss = Tools.ResidentBytes(proxy.ProcessId);
-                                run.Pss = Tools.ProportionalBytes(proxy.ProcessId);
-                                run.LogLinesPerRequest = (proxy.StderrLines - linesBefore) / (double)Math.Max(1, run.Load.Requests);
-                                run.ExitCode = await proxy.StopAsync();
-                                r.Proxies[label] = run;
-                            }
-
-                            break;
+                        r.Direct = await LoadAsync(new Uri($"http://127.0.0.1:{upstreamPort}{Path}"), pid: null);
+                        continue;
                     }
+
+                    (string label, string cli) = o.Clis.Single(c => "cli:" + c.Label == target);
+                    LoadResult? paired = nginxProxy is not null && nginxFirst ? await NginxAsync() : null;
+                    using (CodexProxyProcess proxy = await CodexProxyProcess.StartAsync(cli, home.FullName, proxyArgs, o.Environment))
+                    {
+                        var run = new ProxyRun { Ready = proxy.Ready };
+                        await Task.Delay(1000);
+                        run.IdleRss = Tools.ResidentBytes(proxy.ProcessId);
+                        run.IdlePss = Tools.ProportionalBytes(proxy.ProcessId);
+                        var url = new Uri(proxy.Address, Path.TrimStart('/'));
+                        long linesBefore = proxy.StderrLines;
+                        run.Load = await LoadAsync(url, proxy.ProcessId);
+                        run.Rss = Tools.ResidentBytes(proxy.ProcessId);
+                        run.Pss = Tools.ProportionalBytes(proxy.ProcessId);
+                        run.LogLinesPerRequest = (proxy.StderrLines - linesBefore) / (double)Math.Max(1, run.Load.Requests);
+                        run.ExitCode = await proxy.StopAsync();
+                        r.Proxies[label] = run;
+                    }
+
+                    r.Proxies[label].PairedNginx = paired ?? (nginxProxy is not null ? await NginxAsync() : null);
+                }
+
+                async Task<LoadResult> NginxAsync()
+                {
+                    LoadResult result = await LoadAsync(new Uri($"http://127.0.0.1:{nginxProxy!.Port}{Path}"), nginxProxy.ProcessId);
+                    r.Nginx.Add(result);
+                    r.NginxRss = TreeResidentBytes(nginxProxy.ProcessId);
+                    return result;
                 }
 
                 rounds.Add(r);
@@ -126,14 +131,19 @@ internal static class LoadRun
             home.Delete(recursive: true);
         }
 
-        async Task<LoadResult> LoadAsync(Uri url)
+        async Task<LoadResult> LoadAsync(Uri url, int? pid)
         {
             if (o.Warmup > TimeSpan.Zero)
             {
                 _ = await GenerateAsync(url, o.Warmup);
             }
 
-            return await GenerateAsync(url, o.Duration);
+            double cpuBefore = pid is { } p ? Tools.TreeCpuSeconds(p) : -1;
+            LoadResult result = await GenerateAsync(url, o.Duration);
+            double cpuAfter = pid is { } q ? Tools.TreeCpuSeconds(q) : -1;
+            return cpuBefore >= 0 && cpuAfter >= 0 && result.Requests > 0
+                ? result with { CpuMicrosPerRequest = (cpuAfter - cpuBefore) * 1e6 / result.Requests }
+                : result;
         }
 
         Task<LoadResult> GenerateAsync(Uri url, TimeSpan duration) => useWrk
@@ -144,18 +154,19 @@ internal static class LoadRun
     private static string Summary(List<Round> rounds, bool withNginx, List<string> labels)
     {
         var s = new StringBuilder();
-        s.AppendLine("| target | requests/s | p50 ms | p99 ms | RSS after load | idle RSS | ready |");
-        s.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
-        s.AppendLine(CultureInfo.InvariantCulture, $"| direct | {Range(rounds, r => r.Direct!.RequestsPerSecond, "N0")} | {Range(rounds, r => r.Direct!.P50Ms, "0.00")} | {Range(rounds, r => r.Direct!.P99Ms, "0.00")} | — | — | — |");
+        s.AppendLine("| target | requests/s | p50 ms | p99 ms | CPU µs/request | RSS after load | idle RSS | ready |");
+        s.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        s.AppendLine(CultureInfo.InvariantCulture, $"| direct | {Range(rounds, r => r.Direct!.RequestsPerSecond, "N0")} | {Range(rounds, r => r.Direct!.P50Ms, "0.00")} | {Range(rounds, r => r.Direct!.P99Ms, "0.00")} | — | — | — | — |");
         if (withNginx)
         {
-            s.AppendLine(CultureInfo.InvariantCulture, $"| nginx (injecting) | {Range(rounds, r => r.Nginx!.RequestsPerSecond, "N0")} | {Range(rounds, r => r.Nginx!.P50Ms, "0.00")} | {Range(rounds, r => r.Nginx!.P99Ms, "0.00")} | {Range(rounds, r => r.NginxRss / MiB, "0.0")} MiB | — | — |");
+            List<LoadResult> all = [.. rounds.SelectMany(r => r.Nginx)];
+            s.AppendLine(CultureInfo.InvariantCulture, $"| nginx (injecting) | {Range(all, n => n.RequestsPerSecond, "N0")} | {Range(all, n => n.P50Ms, "0.00")} | {Range(all, n => n.P99Ms, "0.00")} | {Range(all, n => n.CpuMicrosPerRequest, "0.0")} | {Range(rounds, r => r.NginxRss / MiB, "0.0")} MiB | — | — |");
         }
 
         foreach (string label in labels)
         {
             ProxyRun P(Round r) => r.Proxies[label];
-            s.AppendLine(CultureInfo.InvariantCulture, $"| {label} | {Range(rounds, r => P(r).Load.RequestsPerSecond, "N0")} | {Range(rounds, r => P(r).Load.P50Ms, "0.00")} | {Range(rounds, r => P(r).Load.P99Ms, "0.00")} | {Range(rounds, r => P(r).Rss / MiB, "0.0")} MiB | {Range(rounds, r => P(r).IdleRss / MiB, "0.0")} MiB | {Range(rounds, r => P(r).Ready.TotalMilliseconds, "0")} ms |");
+            s.AppendLine(CultureInfo.InvariantCulture, $"| {label} | {Range(rounds, r => P(r).Load.RequestsPerSecond, "N0")} | {Range(rounds, r => P(r).Load.P50Ms, "0.00")} | {Range(rounds, r => P(r).Load.P99Ms, "0.00")} | {Range(rounds, r => P(r).Load.CpuMicrosPerRequest, "0.0")} | {Range(rounds, r => P(r).Rss / MiB, "0.0")} MiB | {Range(rounds, r => P(r).IdleRss / MiB, "0.0")} MiB | {Range(rounds, r => P(r).Ready.TotalMilliseconds, "0")} ms |");
         }
 
         foreach (string label in labels)
@@ -163,11 +174,12 @@ internal static class LoadRun
             ProxyRun P(Round r) => r.Proxies[label];
             s.AppendLine();
             s.AppendLine(CultureInfo.InvariantCulture, $"{label}: PSS (shared framework pages divided among the processes mapping them) idle {Range(rounds, r => P(r).IdlePss / MiB, "0.0")} MiB, after load {Range(rounds, r => P(r).Pss / MiB, "0.0")} MiB; / direct throughput {Range(rounds, r => P(r).Load.RequestsPerSecond / r.Direct!.RequestsPerSecond, "0.00")}×; errors {rounds.Sum(r => P(r).Load.Errors)}; exit codes after SIGTERM {string.Join(',', rounds.Select(r => P(r).ExitCode))}");
-            s.AppendLine(CultureInfo.InvariantCulture, $"{label}: goal (median of rounds; range in brackets)");
+            s.AppendLine(CultureInfo.InvariantCulture, $"{label}: goal (median of rounds; range in brackets; ratios against the nginx measurement next to it)");
             if (withNginx)
             {
-                Goal(s, "throughput ≥ 0.70× nginx", rounds, r => P(r).Load.RequestsPerSecond / r.Nginx!.RequestsPerSecond, v => v >= 0.70, "0.00", "×");
-                Goal(s, "p99 ≤ 2× nginx's", rounds, r => P(r).Load.P99Ms / r.Nginx!.P99Ms, v => v <= 2.0, "0.00", "×");
+                Goal(s, "throughput ≥ 0.70× nginx", rounds, r => P(r).Load.RequestsPerSecond / P(r).PairedNginx!.RequestsPerSecond, v => v >= 0.70, "0.00", "×");
+                Goal(s, "p99 ≤ 2× nginx's", rounds, r => P(r).Load.P99Ms / P(r).PairedNginx!.P99Ms, v => v <= 2.0, "0.00", "×");
+                s.AppendLine(CultureInfo.InvariantCulture, $"  info  CPU per request / nginx's: {Median(rounds.Select(r => P(r).Load.CpuMicrosPerRequest / P(r).PairedNginx!.CpuMicrosPerRequest)).ToString("0.00", CultureInfo.InvariantCulture)}× [{Range(rounds, r => P(r).Load.CpuMicrosPerRequest / P(r).PairedNginx!.CpuMicrosPerRequest, "0.00")}]");
             }
 
             Goal(s, "RSS after load ≤ 96 MiB", rounds, r => P(r).Rss / MiB, v => v <= 96, "0.0", " MiB");
@@ -185,9 +197,9 @@ internal static class LoadRun
         s.AppendLine(CultureInfo.InvariantCulture, $"  {(pass(median) ? "PASS" : "MISS")}  {what}: {median.ToString(format, CultureInfo.InvariantCulture)}{unit} [{Range(rounds, value, format)}]");
     }
 
-    private static string Range(List<Round> rounds, Func<Round, double> value, string format)
+    private static string Range<T>(List<T> items, Func<T, double> value, string format)
     {
-        double min = rounds.Min(value), max = rounds.Max(value);
+        double min = items.Min(value), max = items.Max(value);
         string a = min.ToString(format, CultureInfo.InvariantCulture), b = max.ToString(format, CultureInfo.InvariantCulture);
         return a == b ? a : a + "–" + b;
     }

@@ -5,6 +5,9 @@ internal sealed class ProxyRun
 {
     public LoadResult Load { get; set; } = null!;
 
+    /// <summary>nginx (injecting) measured right before or right after this build in the same round: the ratios' denominator.</summary>
+    public LoadResult? PairedNginx { get; set; }
+
     public TimeSpan Ready { get; set; }
 
     public long IdleRss { get; set; }

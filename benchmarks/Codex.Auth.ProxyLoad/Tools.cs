@@ -19,6 +19,43 @@ internal static class Tools
     /// </summary>
     public static long ProportionalBytes(int pid) => ProcField($"/proc/{pid}/smaps_rollup", "Pss:");
 
+    /// <summary>CPU time (user + system) of a process and its direct children, in seconds, from /proc (Linux), or -1.</summary>
+    public static double TreeCpuSeconds(int pid)
+    {
+        double own = CpuSeconds(pid);
+        if (own < 0)
+        {
+            return -1;
+        }
+
+        string children = $"/proc/{pid}/task/{pid}/children";
+        if (File.Exists(children))
+        {
+            foreach (string child in File.ReadAllText(children).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                own += Math.Max(0, CpuSeconds(int.Parse(child, System.Globalization.CultureInfo.InvariantCulture)));
+            }
+        }
+
+        return own;
+    }
+
+    private static double CpuSeconds(int pid)
+    {
+        string file = $"/proc/{pid}/stat";
+        if (!File.Exists(file))
+        {
+            return -1;
+        }
+
+        // Fields after the command name (which may hold spaces, so split after its closing parenthesis): state is field 3,
+        // utime and stime fields 14 and 15, in clock ticks (USER_HZ, 100 on Linux).
+        string stat = File.ReadAllText(file);
+        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        long ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+        return ticks / 100.0;
+    }
+
     private static long ProcField(string file, string field)
     {
         if (!File.Exists(file))

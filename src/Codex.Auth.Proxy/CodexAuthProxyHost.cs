@@ -82,7 +82,14 @@ public sealed class CodexAuthProxyHost : IAsyncDisposable
         WebApplication? app = null;
         try
         {
-            WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(CodexAuthProxyHost).Assembly.GetName().Name });
+            // An empty builder: no configuration sources at all. A slim or default builder reads appsettings.json from the working
+            // directory and every environment variable, and Kestrel binds whatever "Kestrel:Endpoints" they name besides the
+            // listener below: an appsettings.json planted where the proxy starts (an agent's project directory) opened a second,
+            // non-loopback, plain-HTTP port serving the host's credentials. It also spares the config file watcher and JSON
+            // configuration at start-up. Everything the proxy needs is set in code from the options.
+            WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = typeof(CodexAuthProxyHost).Assembly.GetName().Name });
+            builder.WebHost.UseKestrelCore();
+            builder.Services.AddRoutingCore();
             builder.Logging.ClearProviders();
             if (options.LoggerFactory is { } loggerFactory)
             {

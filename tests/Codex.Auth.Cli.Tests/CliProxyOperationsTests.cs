@@ -42,6 +42,50 @@ public sealed class CliProxyOperationsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Configuration_in_its_working_directory_or_environment_opens_no_other_listener()
+    {
+        // What ASP.NET Core's default and slim builders read: appsettings.json in the working directory (an agent's project
+        // directory, where a sidecar may well be started) and the environment. Kestrel would bind every endpoint they name
+        // besides the proxy's own listener: a second port, on any address, in plain HTTP, serving the host's credentials.
+        SignInOnHost();
+        int filePort = FreePort(), environmentPort = FreePort(), urlsPort = FreePort();
+        using var workingDirectory = new TempDirectory();
+        File.WriteAllText(
+            workingDirectory.File("appsettings.json"),
+            """{"Kestrel":{"Endpoints":{"planted":{"Url":"http://127.0.0.1:FILE_PORT"}}},"urls":"http://127.0.0.1:URLS_PORT"}"""
+                .Replace("FILE_PORT", filePort.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                .Replace("URLS_PORT", urlsPort.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        var environment = new Dictionary<string, string>
+        {
+            ["Kestrel__Endpoints__planted__Url"] = $"http://127.0.0.1:{environmentPort}",
+            ["ASPNETCORE_Kestrel__Endpoints__planted2__Url"] = $"http://127.0.0.1:{environmentPort}",
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{urlsPort}",
+            ["DOTNET_URLS"] = $"http://127.0.0.1:{urlsPort}",
+        };
+        CliProcess proxy = CliProcess.Start(
+            _home.Path,
+            ["proxy", "--listen", "127.0.0.1:0", "--forward-host-credentials", "--chatgpt-upstream", new Uri(_upstream.BaseAddress, "backend-api").AbsoluteUri, "--auth-upstream", _server.BaseAddress.AbsoluteUri],
+            env: environment,
+            workingDirectory: workingDirectory.Path);
+        _processes.Add(proxy);
+        string line = await proxy.WaitForStdoutLineAsync("listening on ");
+        using var client = new HttpClient { BaseAddress = new Uri(line["listening on ".Length..], UriKind.Absolute) };
+
+        using HttpResponseMessage health = await client.GetAsync(".codex-auth/health");
+
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        foreach (int port in new[] { filePort, environmentPort, urlsPort })
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            SocketException refused = await Assert.ThrowsAsync<SocketException>(() => socket.ConnectAsync(IPAddress.Loopback, port));
+            Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
+        }
+
+        CliResult result = await StopAsync(proxy);
+        Assert.Equal(0, result.ExitCode);
+    }
+
+    [Fact]
     public async Task Health_is_healthy_with_a_usable_host_sign_in_needs_no_agent_key_and_is_never_forwarded()
     {
         FakeSignIn host = SignInOnHost();

@@ -62,11 +62,12 @@ public sealed class CliProcess : IDisposable
         }
     }
 
-    public static CliProcess Start(string codexHome, IEnumerable<string> args, string? stdin = null, IReadOnlyDictionary<string, string>? env = null)
+    public static CliProcess Start(string codexHome, IEnumerable<string> args, string? stdin = null, IReadOnlyDictionary<string, string>? env = null, string? workingDirectory = null)
     {
         Assert.True(File.Exists(CliPath), $"The CLI was not built at {CliPath}.");
         var info = new ProcessStartInfo(s_envResetsSigint ? "env" : "dotnet")
         {
+            WorkingDirectory = workingDirectory ?? string.Empty,
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -1,5 +1,5 @@
 // Consumes Codex.Auth, Codex.Auth.Proxy, Codex.Auth.Redis and Codex.Auth.Testing from packages: checks each package's
-// metadata, then authenticates an IHttpClientFactory client against the fake server end to end (a request, a 401
+// metadata (and the codex-auth tool's: the pointer package and the RID-specific packages it names), then authenticates an IHttpClientFactory client against the fake server end to end (a request, a 401
 // recovery, the refresh it caused), then does the same with the sign-in in the Redis store (AddCodexAuthRedisStore) on a
 // redis-server this program starts on a free loopback port (when redis-server is installed; required under CI=true).
 // Usage: PackageConsumer <packages-folder> <version>
@@ -21,20 +21,37 @@ string version = args[1];
 int failures = 0;
 
 // 1. Package metadata: README, MIT licence expression, repository, symbols package.
-foreach (string id in new[] { "Codex.Auth", "Codex.Auth.Proxy", "Codex.Auth.Redis", "Codex.Auth.Testing", "Codex.Auth.Cli" })
+foreach (string id in new[] { "Codex.Auth", "Codex.Auth.Proxy", "Codex.Auth.Redis", "Codex.Auth.Testing" })
 {
-    string path = Path.Combine(folder, $"{id}.{version}.nupkg");
-    using ZipArchive zip = ZipFile.OpenRead(path);
-    XDocument nuspec = XDocument.Load(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
-    XNamespace ns = nuspec.Root!.Name.Namespace;
-    XElement metadata = nuspec.Root.Element(ns + "metadata")!;
-    string? readme = metadata.Element(ns + "readme")?.Value;
-    XElement? license = metadata.Element(ns + "license");
-    XElement? repository = metadata.Element(ns + "repository");
-    Check(readme is not null && zip.GetEntry(readme) is { Length: > 0 }, $"{id}: README packed");
-    Check(license?.Attribute("type")?.Value == "expression" && license.Value == "MIT", $"{id}: license expression MIT");
-    Check(repository?.Attribute("type")?.Value == "git" && repository.Attribute("url")?.Value.StartsWith("https://", StringComparison.Ordinal) == true, $"{id}: repository metadata");
-    Check(File.Exists(Path.Combine(folder, $"{id}.{version}.snupkg")), $"{id}: symbols package");
+    CheckMetadata(id, symbols: true);
+}
+
+// The codex-auth tool (.NET 10 RID-specific tool packages): Codex.Auth.Cli is a pointer (package type DotnetTool, no code)
+// naming one package per RID (type DotnetToolRidPackage): linux-x64 is native AOT and runs an executable; linux-musl-x64
+// and the `any` fallback run codex-auth.dll on the shared framework. Symbols only for the managed packages.
+{
+    using ZipArchive pointer = ZipFile.OpenRead(Path.Combine(folder, $"Codex.Auth.Cli.{version}.nupkg"));
+    CheckMetadata("Codex.Auth.Cli", symbols: false, packageType: "DotnetTool");
+    XDocument settings = XDocument.Load(pointer.Entries.Single(e => e.FullName.EndsWith("/DotnetToolSettings.xml", StringComparison.Ordinal)).Open());
+    Check(!pointer.Entries.Any(e => e.FullName.EndsWith(".dll", StringComparison.Ordinal)), "Codex.Auth.Cli: the pointer package holds no code");
+    string[] rids = settings.Descendants("RuntimeIdentifierPackage").Select(e => (string)e.Attribute("RuntimeIdentifier")!).ToArray();
+    Check(rids.Contains("any"), $"Codex.Auth.Cli: names RID packages [{string.Join(", ", rids)}], with the `any` fallback");
+    foreach (XElement ridPackage in settings.Descendants("RuntimeIdentifierPackage"))
+    {
+        string rid = (string)ridPackage.Attribute("RuntimeIdentifier")!;
+        string id = (string)ridPackage.Attribute("Id")!;
+        bool native = rid == "linux-x64";
+        CheckMetadata(id, symbols: !native, packageType: "DotnetToolRidPackage");
+        using ZipArchive zip = ZipFile.OpenRead(Path.Combine(folder, $"{id}.{version}.nupkg"));
+        XElement command = XDocument.Load(zip.Entries.Single(e => e.FullName.EndsWith("/DotnetToolSettings.xml", StringComparison.Ordinal)).Open())
+            .Descendants("Command").Single();
+        string entryPoint = (string)command.Attribute("EntryPoint")!;
+        Check(
+            native
+                ? (string?)command.Attribute("Runner") == "executable" && entryPoint == "codex-auth" && !zip.Entries.Any(e => e.FullName.EndsWith(".dll", StringComparison.Ordinal) || e.FullName.EndsWith(".pdb", StringComparison.Ordinal))
+                : (string?)command.Attribute("Runner") == "dotnet" && entryPoint == "codex-auth.dll" && zip.Entries.Any(e => e.FullName.EndsWith($"/{rid}/codex-auth.dll", StringComparison.Ordinal)),
+            native ? $"{id}: a native executable, no managed assemblies" : $"{id}: codex-auth.dll run by dotnet (framework-dependent)");
+    }
 }
 
 // 2. The proxy package: placeholder credentials for a sandbox carry the host's account and expiry, nothing else.
@@ -167,6 +184,26 @@ else
 
 Console.WriteLine(failures == 0 ? "package consumer: all checks passed" : $"package consumer: {failures} check(s) failed");
 return failures == 0 ? 0 : 1;
+
+void CheckMetadata(string id, bool symbols, string? packageType = null)
+{
+    using ZipArchive zip = ZipFile.OpenRead(Path.Combine(folder, $"{id}.{version}.nupkg"));
+    XDocument nuspec = XDocument.Load(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
+    XNamespace ns = nuspec.Root!.Name.Namespace;
+    XElement metadata = nuspec.Root.Element(ns + "metadata")!;
+    string? readme = metadata.Element(ns + "readme")?.Value;
+    XElement? license = metadata.Element(ns + "license");
+    XElement? repository = metadata.Element(ns + "repository");
+    Check(readme is not null && zip.GetEntry(readme) is { Length: > 0 }, $"{id}: README packed");
+    Check(license?.Attribute("type")?.Value == "expression" && license.Value == "MIT", $"{id}: license expression MIT");
+    Check(repository?.Attribute("type")?.Value == "git" && repository.Attribute("url")?.Value.StartsWith("https://", StringComparison.Ordinal) == true, $"{id}: repository metadata");
+    Check(File.Exists(Path.Combine(folder, $"{id}.{version}.snupkg")) == symbols, $"{id}: {(symbols ? "a" : "no")} symbols package");
+    if (packageType is not null)
+    {
+        string[] types = metadata.Element(ns + "packageTypes")?.Elements(ns + "packageType").Select(e => (string)e.Attribute("name")!).ToArray() ?? [];
+        Check(types is [var only] && only == packageType, $"{id}: package type {packageType}");
+    }
+}
 
 void Check(bool ok, string what)
 {
