@@ -414,12 +414,18 @@ public sealed partial class FakeCodexServer : IAsyncDisposable
 
     private async Task StartCoreAsync(CancellationToken cancellationToken)
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        // An empty builder: no configuration sources. A slim or default builder reads the appsettings.json next to the test
+        // assembly and every environment variable, and Kestrel binds whatever "Kestrel:Endpoints" they name besides the two
+        // loopback listeners below — in a test project that copies an application's appsettings.json, a fixed port that
+        // collides when test classes run in parallel. The fake server's configuration is all in FakeCodexServerOptions.
+        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
         {
             ApplicationName = typeof(FakeCodexServer).Assembly.GetName().Name,
             ContentRootPath = AppContext.BaseDirectory,
             EnvironmentName = Environments.Production,
         });
+        builder.WebHost.UseKestrelCore();
+        builder.Services.AddRoutingCore();
         builder.Logging.ClearProviders();
         if (_options.LoggerFactory is { } loggerFactory)
         {

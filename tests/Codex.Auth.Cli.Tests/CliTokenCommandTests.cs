@@ -125,4 +125,24 @@ public sealed class CliTokenCommandTests : IAsyncLifetime
         Assert.DoesNotMatch(@"eyJ[A-Za-z0-9_-]{10,}", result.All);
         Assert.False(File.Exists(_home.File("auth.json")), "the demo must not touch CODEX_HOME");
     }
+
+    [Fact]
+    public async Task Demo_fake_server_ignores_kestrel_endpoints_named_in_the_environment()
+    {
+        // The fake server (Codex.Auth.Testing) listens on two loopback ports of its own choosing, whatever configuration
+        // the process has: an endpoint named in the environment (or an appsettings.json beside the app) is not bound, so a
+        // port it names that is already taken cannot make the server fail to start. Here the named port is held.
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+
+        CliResult result = await CliProcess.RunAsync(_home.Path, ["demo"], null, new Dictionary<string, string>
+        {
+            ["Kestrel__Endpoints__planted__Url"] = $"http://127.0.0.1:{port}",
+            ["ASPNETCORE_Kestrel__Endpoints__planted__Url"] = $"http://127.0.0.1:{port}",
+        });
+
+        Assert.True(result.ExitCode == 0, result.All);
+        Assert.Contains("[6/6]", result.Stdout, StringComparison.Ordinal);
+    }
 }
