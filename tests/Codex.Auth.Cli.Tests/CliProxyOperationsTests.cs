@@ -48,7 +48,7 @@ public sealed class CliProxyOperationsTests : IAsyncLifetime
         // directory, where a sidecar may well be started) and the environment. Kestrel would bind every endpoint they name
         // besides the proxy's own listener: a second port, on any address, in plain HTTP, serving the host's credentials.
         SignInOnHost();
-        int filePort = FreePort(), environmentPort = FreePort(), urlsPort = FreePort();
+        int filePort = LoopbackPorts.Free(), environmentPort = LoopbackPorts.Free(), urlsPort = LoopbackPorts.Free();
         using var workingDirectory = new TempDirectory();
         File.WriteAllText(
             workingDirectory.File("appsettings.json"),
@@ -142,7 +142,7 @@ public sealed class CliProxyOperationsTests : IAsyncLifetime
     public async Task Prometheus_endpoint_counts_requests_by_route_credential_and_status_and_times_the_upstream()
     {
         _ = SignInOnHost();
-        int port = FreePort();
+        int port = LoopbackPorts.Free();
         (_, Uri address) = await StartProxyAsync("--forward-host-credentials", "--metrics-prometheus", $"127.0.0.1:{port}");
         using var client = new HttpClient { BaseAddress = address };
         for (int i = 0; i < 3; i++)
@@ -267,7 +267,7 @@ public sealed class CliProxyOperationsTests : IAsyncLifetime
     public async Task An_unreachable_upstream_gets_502_with_a_json_reason()
     {
         _ = SignInOnHost();
-        int closed = FreePort();
+        int closed = LoopbackPorts.Free();
         (_, Uri address) = await StartProxyAsync(["--forward-host-credentials", "--upstream-connect-timeout", "5"], chatGptUpstream: new Uri($"http://127.0.0.1:{closed}/backend-api"));
         using var client = new HttpClient { BaseAddress = address };
 
@@ -339,12 +339,6 @@ public sealed class CliProxyOperationsTests : IAsyncLifetime
         return response;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>
     /// Connects until the proxy refuses (it closes its listener right after logging that it stops, on another thread), failing

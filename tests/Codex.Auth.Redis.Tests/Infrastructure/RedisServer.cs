@@ -33,7 +33,7 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>Starts a server. With <paramref name="persistent"/>, every write is fsynced to an append-only file, so the data survives SIGKILL.</summary>
     public static async Task<RedisServer> StartAsync(bool persistent = false)
     {
-        var server = new RedisServer(FreePort(), persistent);
+        var server = new RedisServer(LoopbackPorts.Free(), persistent);
         await server.StartProcessAsync();
         return server;
     }
@@ -92,12 +92,6 @@ public sealed class RedisServer : IAsyncDisposable
         _dir.Dispose();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private async Task StartProcessAsync()
     {

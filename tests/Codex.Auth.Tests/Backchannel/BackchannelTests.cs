@@ -170,7 +170,7 @@ public sealed class BackchannelTests : IAsyncLifetime
     [Fact]
     public async Task An_unreachable_endpoint_is_a_typed_failure_naming_the_endpoint_and_a_cancelled_caller_is_not()
     {
-        Uri closed = new($"http://127.0.0.1:{FreePort()}/oauth/token");
+        Uri closed = new($"http://127.0.0.1:{LoopbackPorts.Free()}/oauth/token");
         BackchannelClient client = new(CodexBackchannel.DefaultHttpClientFactory, TimeProvider.System, new BackchannelPolicy(0, TimeSpan.Zero, TimeSpan.FromSeconds(30)));
 
         var ex = await Assert.ThrowsAsync<CodexAuthException>(() => client.SendAsync(Call("token", closed), static url => new HttpRequestMessage(HttpMethod.Post, url), closed, CancellationToken.None));
@@ -276,12 +276,6 @@ public sealed class BackchannelTests : IAsyncLifetime
     private BackchannelCall Call(string path, Uri? url = null) =>
         new("Refreshing the ChatGPT token", url ?? new Uri(_base, path), CodexAuthFailureReason.RefreshFailed, "Try again.");
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static async Task<(WebApplication App, Uri Base)> StartAsync(RequestDelegate handler)
     {
