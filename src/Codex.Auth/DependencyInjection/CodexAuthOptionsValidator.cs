@@ -13,50 +13,35 @@ internal sealed class CodexAuthOptionsValidator : IValidateOptions<CodexAuthOpti
     public ValidateOptionsResult Validate(string? name, CodexAuthOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var failures = new List<string>();
-        if (options.ApiKey is not null && string.IsNullOrWhiteSpace(options.ApiKey))
-        {
-            failures.Add("CodexAuthOptions.ApiKey is set but blank; remove it or set a key.");
-        }
-
+        var checks = new Internal.OptionsChecks(nameof(CodexAuthOptions));
+        checks.NotBlankIfSet(options.ApiKey, nameof(options.ApiKey), "remove it or set a key.");
         if (options.CodexHome is { } home && (home.Length == 0 || !Directory.Exists(home)))
         {
-            failures.Add($"CodexAuthOptions.CodexHome '{home}' is not an existing directory; create it or leave CodexHome null to use CODEX_HOME or ~/.codex.");
+            checks.Fail(nameof(options.CodexHome), $"'{home}' is not an existing directory; create it or leave CodexHome null to use CODEX_HOME or ~/.codex.");
         }
 
-        if (!Enum.IsDefined(options.Source))
-        {
-            failures.Add($"CodexAuthOptions.Source '{options.Source}' is not a known credential source.");
-        }
-
+        checks.Defined(options.Source, nameof(options.Source), "credential source");
         if (options.Source == CodexCredentialSource.ChatGpt && options.ApiKey is not null)
         {
-            failures.Add("CodexAuthOptions.ApiKey is set but Source is ChatGpt; use Source = ApiKey or Auto, or remove the key.");
+            checks.Fail(nameof(options.ApiKey), "is set but Source is ChatGpt; use Source = ApiKey or Auto, or remove the key.");
         }
 
-        if (!Enum.IsDefined(options.EnforceResidency))
+        checks.Defined(options.EnforceResidency, nameof(options.EnforceResidency), "residency (None or Us)");
+        if (options.CredentialsStore is { } store)
         {
-            failures.Add($"CodexAuthOptions.EnforceResidency '{options.EnforceResidency}' is not a known residency (None or Us).");
+            checks.Defined(store, nameof(options.CredentialsStore), "store (File, Keyring, Auto or Ephemeral)");
         }
 
-        if (options.CredentialsStore is { } store && !Enum.IsDefined(store))
+        // The URL is never echoed: it may carry a user name or password (OptionsChecks.AbsoluteUrl says why it failed).
+        checks.AbsoluteUrl(options.ChatGptBaseUrl, nameof(options.ChatGptBaseUrl), optional: true);
+        if (options.ChatGptBaseUrl is { IsAbsoluteUri: true, UserInfo.Length: 0 } baseUrl
+            && (baseUrl.Scheme == Uri.UriSchemeHttps || baseUrl.Scheme == Uri.UriSchemeHttp)
+            && Configuration.CodexConfigFile.ParseBaseUrl(baseUrl.AbsoluteUri) is null)
         {
-            failures.Add($"CodexAuthOptions.CredentialsStore '{store}' is not a known store (File, Keyring, Auto or Ephemeral).");
+            checks.Fail(nameof(options.ChatGptBaseUrl), $"(host {baseUrl.Host}) has a query or fragment; give a base such as https://chatgpt.com/backend-api/.");
         }
 
-        if (options.ChatGptBaseUrl is { } baseUrl && Configuration.CodexConfigFile.ParseBaseUrl(baseUrl.IsAbsoluteUri ? baseUrl.AbsoluteUri : baseUrl.OriginalString) is null)
-        {
-            failures.Add($"CodexAuthOptions.ChatGptBaseUrl '{baseUrl}' is not an absolute http or https URL without query or fragment (for example https://chatgpt.com/backend-api/).");
-        }
-
-        foreach (string host in options.AllowedHosts)
-        {
-            if (string.IsNullOrWhiteSpace(host) || Uri.CheckHostName(host.Trim()) == UriHostNameType.Unknown)
-            {
-                failures.Add($"CodexAuthOptions.AllowedHosts contains '{host}', which is not a host name (give a bare host such as 'example.com', without scheme or path).");
-            }
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        checks.HostNames(options.AllowedHosts, nameof(options.AllowedHosts));
+        return checks.Result;
     }
 }

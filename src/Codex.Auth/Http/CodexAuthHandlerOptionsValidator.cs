@@ -12,14 +12,7 @@ internal sealed class CodexAuthHandlerOptionsValidator : IValidateOptions<CodexA
     {
         ArgumentNullException.ThrowIfNull(options);
         var checks = new OptionsChecks(nameof(CodexAuthHandlerOptions));
-        foreach (string host in options.AllowedHosts)
-        {
-            if (string.IsNullOrWhiteSpace(host) || Uri.CheckHostName(host.Trim()) == UriHostNameType.Unknown)
-            {
-                checks.Fail(nameof(options.AllowedHosts), $"contains '{host}', which is not a host name (give a bare host such as 'example.com', without scheme or path).");
-            }
-        }
-
+        checks.HostNames(options.AllowedHosts, nameof(options.AllowedHosts));
         return checks.Result;
     }
 }

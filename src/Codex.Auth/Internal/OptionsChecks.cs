@@ -80,4 +80,34 @@ internal sealed class OptionsChecks(string typeName)
             Fail(property, $"(host {value.Host}) carries a user name or password; remove it.");
         }
     }
+    /// <summary>An optional string that, when set, must not be blank.</summary>
+    public void NotBlankIfSet(string? value, string property, string remedy)
+    {
+        if (value is not null && string.IsNullOrWhiteSpace(value))
+        {
+            Fail(property, $"is set but blank; {remedy}");
+        }
+    }
+
+    /// <summary>An enum value that must be one of its declared members.</summary>
+    public void Defined<TEnum>(TEnum value, string property, string known)
+        where TEnum : struct, Enum
+    {
+        if (!Enum.IsDefined(value))
+        {
+            Fail(property, $"'{value}' is not a known {known}.");
+        }
+    }
+
+    /// <summary>Every entry a bare host name (no scheme, path or port).</summary>
+    public void HostNames(IEnumerable<string> hosts, string property)
+    {
+        foreach (string host in hosts)
+        {
+            if (string.IsNullOrWhiteSpace(host) || Uri.CheckHostName(host.Trim()) == UriHostNameType.Unknown)
+            {
+                Fail(property, $"contains '{host}', which is not a host name (give a bare host such as 'example.com', without scheme or path).");
+            }
+        }
+    }
 }

@@ -13,10 +13,7 @@ internal sealed class WorkspaceRouterOptionsValidator : IValidateOptions<Workspa
         ArgumentNullException.ThrowIfNull(options);
         var checks = new OptionsChecks(nameof(WorkspaceRouterOptions));
         checks.AbsoluteUrl(options.ChatGptBaseUrl, nameof(options.ChatGptBaseUrl), optional: true);
-        if (!Enum.IsDefined(options.EnforceResidency))
-        {
-            checks.Fail(nameof(options.EnforceResidency), $"'{options.EnforceResidency}' is not a known residency (None or Us).");
-        }
+        checks.Defined(options.EnforceResidency, nameof(options.EnforceResidency), "residency (None or Us)");
 
         checks.Positive(options.DiscoveryLifetime, nameof(options.DiscoveryLifetime));
         checks.AtLeast(options.MaxAttempts, 1, nameof(options.MaxAttempts));

@@ -45,6 +45,8 @@ public sealed class OptionsValidationTests
         { "AllowedHosts", o => o.AllowedHosts.Add("https://example.com/path") },
         { "EnforceResidency", o => o.EnforceResidency = (CodexResidency)9 },
         { "ChatGptBaseUrl", o => o.ChatGptBaseUrl = new Uri("https://chatgpt.com/backend-api/?q=1") },
+        { "ChatGptBaseUrl", o => o.ChatGptBaseUrl = new Uri("https://user:hunter2@chatgpt.com/backend-api/") },
+        { "ChatGptBaseUrl", o => o.ChatGptBaseUrl = new Uri("ftp://chatgpt.com/backend-api/") },
     };
 
     [Theory]
@@ -174,6 +176,18 @@ public sealed class OptionsValidationTests
 
         var direct = Assert.Throws<OptionsValidationException>(() => new CodexProviderFactory().Create(options));
         Assert.Equal(message, direct.Message);
+    }
+
+    [Fact]
+    public void A_base_url_with_a_password_is_refused_without_echoing_it()
+    {
+        var options = new CodexAuthOptions { ChatGptBaseUrl = new Uri("https://user:hunter2@chatgpt.example.test/backend-api/") };
+
+        var error = Assert.Throws<OptionsValidationException>(() => new CodexProviderFactory().Create(options));
+
+        Assert.Contains("chatgpt.example.test", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("user:", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -57,7 +57,7 @@ public sealed class RegistrationTests : IAsyncLifetime
     [InlineData("blank-key", "ApiKey is set but blank")]
     [InlineData("missing-home", "is not an existing directory")]
     [InlineData("bad-host", "is not a host name")]
-    [InlineData("bad-base-url", "ChatGptBaseUrl 'ftp://chatgpt.com/' is not an absolute http or https URL")]
+    [InlineData("bad-base-url", "ChatGptBaseUrl is not an absolute http or https URL")]
     [InlineData("bad-store", "CredentialsStore '9' is not a known store")]
     public void Invalid_options_fail_at_start_with_a_clear_message(string problem, string expected)
     {
