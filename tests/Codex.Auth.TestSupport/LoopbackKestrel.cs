@@ -11,12 +11,17 @@ namespace Codex.Auth.TestSupport;
 /// <summary>The one way tests host a Kestrel endpoint: 127.0.0.1 on a free port, no logging, its base address with a trailing slash.</summary>
 public static class LoopbackKestrel
 {
-    /// <summary>A slim builder listening on 127.0.0.1:0 with no logging providers; add routes/services, then <see cref="StartAsync"/>.</summary>
+    /// <summary>
+    /// An empty builder (no appsettings.json, no environment configuration: as the proxy and the fake server build theirs, so a
+    /// stray <c>Kestrel:Endpoints</c> never adds a listener) with Kestrel on 127.0.0.1:0, routing and no logging providers; add
+    /// routes/services, then <see cref="StartAsync"/>.
+    /// </summary>
     public static WebApplicationBuilder CreateBuilder()
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.Services.AddRoutingCore();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         return builder;
     }
 
