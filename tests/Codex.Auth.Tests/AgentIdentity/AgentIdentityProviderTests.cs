@@ -317,10 +317,7 @@ public sealed class AgentIdentityProviderTests : IAsyncLifetime
     public async Task Registration_connection_errors_are_retried_and_reported()
     {
         // A port nothing listens on: every attempt is refused.
-        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        int port = LoopbackPorts.Free();
         var options = new AgentIdentityProviderOptions
         {
             Identity = Jwt(),

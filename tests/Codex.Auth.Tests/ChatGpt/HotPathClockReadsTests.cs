@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json.Nodes;
 using Codex.Auth.ChatGpt;
 using Codex.Auth.Storage;
@@ -11,15 +10,11 @@ public sealed class HotPathClockReadsTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
 
-    private static string B64(string s) => Convert.ToBase64String(Encoding.UTF8.GetBytes(s)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static string Jwt(JsonObject payload) => $"{B64("{\"alg\":\"none\"}")}.{B64(payload.ToJsonString())}.sig";
-
     [Fact]
     public async Task A_cached_chatgpt_token_is_served_with_at_most_one_wall_clock_read_per_request_and_none_inside_the_window()
     {
         var time = new CountingTimeProvider(Now);
-        string access = Jwt(new JsonObject { ["iat"] = Now.ToUnixTimeSeconds(), ["exp"] = Now.AddHours(1).ToUnixTimeSeconds() });
+        string access = TestJwt.Create(new JsonObject { ["iat"] = Now.ToUnixTimeSeconds(), ["exp"] = Now.AddHours(1).ToUnixTimeSeconds() });
         var store = new InMemoryCredentialStore(CodexAuthDocument.CreateChatGpt(string.Empty, access, "refresh-token-hot-path", "acct_hot", Now));
         using var provider = new ChatGptTokenProvider(
             new ChatGptTokenProviderOptions { CredentialStore = store, WatchStore = false, RefreshTokenUrl = new Uri("http://127.0.0.1:9/oauth/token") },

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json.Nodes;
 using Codex.Auth.ChatGpt;
 using Codex.Auth.Storage;
@@ -10,11 +9,6 @@ namespace Codex.Auth.Tests.ChatGpt;
 public sealed class RefreshPolicyTests
 {
     private static readonly RefreshPolicy Policy = new(TimeSpan.FromMinutes(5), TimeSpan.FromDays(8));
-
-    private static string Jwt(JsonObject payload) =>
-        $"{B64("{\"alg\":\"none\"}")}.{B64(payload.ToJsonString())}.sig";
-
-    private static string B64(string s) => Convert.ToBase64String(Encoding.UTF8.GetBytes(s)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     private static TokenState State(DateTimeOffset? issuedAt, DateTimeOffset? expires, DateTimeOffset lastRefresh, DateTimeOffset now)
     {
@@ -29,7 +23,7 @@ public sealed class RefreshPolicyTests
             claims["exp"] = exp.ToUnixTimeSeconds();
         }
 
-        CodexAuthDocument document = CodexAuthDocument.CreateChatGpt(string.Empty, Jwt(claims), "refresh-token", "acct_policy", lastRefresh);
+        CodexAuthDocument document = CodexAuthDocument.CreateChatGpt(string.Empty, TestJwt.Create(claims), "refresh-token", "acct_policy", lastRefresh);
         return Policy.ToState(document, "memory", now);
     }
 

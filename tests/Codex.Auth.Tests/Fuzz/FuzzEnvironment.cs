@@ -16,12 +16,5 @@ internal static class FuzzEnvironment
         [CodexEnvironmentVariables.AgentIdentityAuthApiBaseUrl] = new Uri(ClosedPort, "api/accounts").AbsoluteUri,
     });
 
-    private static Uri FindClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return new Uri($"http://127.0.0.1:{port}/");
-    }
+    private static Uri FindClosedPort() => new($"http://127.0.0.1:{LoopbackPorts.Free()}/");
 }
