@@ -22,6 +22,15 @@ public sealed class CredentialHeaderListTests
         Assert.Contains("chatgpt-account-id", names);
         Assert.Contains(CodexAuthHeaderNames.FedRamp, names);
         Assert.DoesNotContain("Content-Type", names);
+
+        // Written out here, not read from the list: the theories below run over the list itself, so a name dropped from it would
+        // only shrink them. Adding a name is a deliberate change to this line too.
+        string[] expected =
+        [
+            "api-key", "Authorization", "ChatGPT-Account-ID", "Cookie", "Cookie2", "OpenAI-Organization", "OpenAI-Project",
+            "Proxy-Authorization", "X-OpenAI-Fedramp", "x-api-key",
+        ];
+        Assert.Equal(expected.Order(StringComparer.OrdinalIgnoreCase), names.Order(StringComparer.OrdinalIgnoreCase), StringComparer.OrdinalIgnoreCase);
     }
 
     [Theory]
