@@ -62,10 +62,15 @@ public sealed class CliProcess : IDisposable
         }
     }
 
-    public static CliProcess Start(string codexHome, IEnumerable<string> args, string? stdin = null, IReadOnlyDictionary<string, string>? env = null, string? workingDirectory = null)
+    /// <summary>
+    /// Starts the CLI with a scrubbed environment (no credential variables of the machine's own). <paramref name="runAs"/> is a
+    /// command that runs the rest of its arguments (for example <c>setpriv --reuid=65534 …</c>), for a CLI run as another user.
+    /// </summary>
+    public static CliProcess Start(string codexHome, IEnumerable<string> args, string? stdin = null, IReadOnlyDictionary<string, string>? env = null, string? workingDirectory = null, IReadOnlyList<string>? runAs = null)
     {
         Assert.True(File.Exists(CliPath), $"The CLI was not built at {CliPath}.");
-        var info = new ProcessStartInfo(s_envResetsSigint ? "env" : "dotnet")
+        string launcher = s_envResetsSigint ? "env" : "dotnet";
+        var info = new ProcessStartInfo(runAs is { Count: > 0 } ? runAs[0] : launcher)
         {
             WorkingDirectory = workingDirectory ?? string.Empty,
             RedirectStandardInput = true,
@@ -75,6 +80,16 @@ public sealed class CliProcess : IDisposable
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
+        if (runAs is { Count: > 0 })
+        {
+            foreach (string arg in runAs.Skip(1))
+            {
+                info.ArgumentList.Add(arg);
+            }
+
+            info.ArgumentList.Add(launcher);
+        }
+
         if (s_envResetsSigint)
         {
             info.ArgumentList.Add("--default-signal=INT");
@@ -116,9 +131,9 @@ public sealed class CliProcess : IDisposable
         return cli;
     }
 
-    public static async Task<CliResult> RunAsync(string codexHome, IEnumerable<string> args, string? stdin = null, IReadOnlyDictionary<string, string>? env = null)
+    public static async Task<CliResult> RunAsync(string codexHome, IEnumerable<string> args, string? stdin = null, IReadOnlyDictionary<string, string>? env = null, IReadOnlyList<string>? runAs = null)
     {
-        using CliProcess cli = Start(codexHome, args, stdin, env);
+        using CliProcess cli = Start(codexHome, args, stdin, env, runAs: runAs);
         return await cli.WaitForExitAsync();
     }
 

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using System.Text.Json.Nodes;
 using Codex.Auth.Testing;
 using Codex.Auth.Tests.Infrastructure;
@@ -9,15 +7,22 @@ namespace Codex.Auth.Tests.Storage;
 /// <summary>A refresh into a CODEX_HOME the process cannot write must not lose the sign-in (run as an unprivileged user).</summary>
 public sealed class UnwritableHomeTests
 {
-    /// <summary>Skipped, with the reason in the test report, where there is no other user to become.</summary>
+    private const string NeedsRoot = "needs root and setpriv(1) to run the CLI as an unprivileged user";
+
+    // Without root a directory this user cannot write is not constructible. CI runs as root.
+    private static bool CanBecomeAnotherUser => OperatingSystem.IsLinux() && Environment.UserName == "root" && File.Exists("/usr/bin/setpriv");
+
+    /// <summary>
+    /// Skipped, with the reason in the test report, where there is no other user to become — except under CI=true, where the
+    /// test runs and fails on its first line with that reason, as the keyring tests do.
+    /// </summary>
     private sealed class AsUnprivilegedUserFactAttribute : FactAttribute
     {
         public AsUnprivilegedUserFactAttribute()
         {
-            if (!OperatingSystem.IsLinux() || Environment.UserName != "root" || !File.Exists("/usr/bin/setpriv"))
+            if (!CanBecomeAnotherUser && !SecretServiceDaemon.Required)
             {
-                // Without root a directory this user cannot write is not constructible (CI runs as root).
-                Skip = "needs root and setpriv(1) to run the CLI as an unprivileged user";
+                Skip = NeedsRoot;
             }
         }
     }
@@ -25,6 +30,7 @@ public sealed class UnwritableHomeTests
     [AsUnprivilegedUserFact]
     public async Task A_refresh_that_could_not_be_saved_is_not_attempted_and_the_sign_in_survives()
     {
+        Assert.True(CanBecomeAnotherUser, NeedsRoot);
         await using FakeCodexServer server = await FakeCodexServer.StartAsync();
         using var home = new TempDirectory();
         FakeSignIn signIn = server.SignIn(accountId: "acct_ro");
@@ -50,6 +56,7 @@ public sealed class UnwritableHomeTests
     [AsUnprivilegedUserFact]
     public async Task A_save_that_fails_after_the_refresh_keeps_the_new_token_usable_and_the_cli_says_the_sign_in_was_not_saved()
     {
+        Assert.True(CanBecomeAnotherUser, NeedsRoot);
         await using FakeCodexServer server = await FakeCodexServer.StartAsync();
         using var home = new TempDirectory();
         FakeSignIn signIn = server.SignIn(accountId: "acct_late");
@@ -105,35 +112,19 @@ public sealed class UnwritableHomeTests
 
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsNobodyAsync(string codexHome, Uri tokenEndpoint)
     {
+        // nobody has no home: the dotnet host needs a writable one.
         using var dotnetHome = new TempDirectory();
         File.SetUnixFileMode(dotnetHome.Path, (UnixFileMode)0x1FF);
-        var info = new ProcessStartInfo("setpriv")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (string arg in new[] { "--reuid=65534", "--regid=65534", "--clear-groups", "dotnet", CliProcess.CliPath, "export-token" })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        foreach (string name in new[] { "CODEX_API_KEY", "CODEX_ACCESS_TOKEN", "CODEX_AGENT_IDENTITY", "OPENAI_API_KEY" })
-        {
-            info.Environment.Remove(name);
-        }
-
-        info.Environment["CODEX_HOME"] = codexHome;
-        info.Environment["HOME"] = dotnetHome.Path;
-        info.Environment["DOTNET_CLI_HOME"] = dotnetHome.Path;
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        info.Environment["CODEX_REFRESH_TOKEN_URL_OVERRIDE"] = tokenEndpoint.AbsoluteUri;
-        using Process process = Process.Start(info)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        return (process.ExitCode, await stdout, await stderr);
+        CliResult result = await CliProcess.RunAsync(
+            codexHome,
+            ["export-token"],
+            env: new Dictionary<string, string>
+            {
+                ["HOME"] = dotnetHome.Path,
+                ["DOTNET_CLI_HOME"] = dotnetHome.Path,
+                ["CODEX_REFRESH_TOKEN_URL_OVERRIDE"] = tokenEndpoint.AbsoluteUri,
+            },
+            runAs: ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]).WaitAsync(TimeSpan.FromMinutes(2));
+        return (result.ExitCode, result.Stdout, result.Stderr);
     }
 }
