@@ -174,10 +174,9 @@ public sealed class CliProxyOperationsTests : IAsyncLifetime
 
         // Exports every second; wait (bounded) for one that carries the request counter.
         SeenRequest? export = null;
-        for (DateTime deadline = DateTime.UtcNow.AddSeconds(60); export is null && DateTime.UtcNow < deadline; await Task.Delay(100))
-        {
-            export = collector.Requests.FirstOrDefault(r => r.Body.Contains(Codex.Auth.Proxy.CodexAuthProxyTelemetry.RequestsInstrumentName, StringComparison.Ordinal));
-        }
+        await Eventually.TrueAsync(
+            () => (export = collector.Requests.FirstOrDefault(r => r.Body.Contains(Codex.Auth.Proxy.CodexAuthProxyTelemetry.RequestsInstrumentName, StringComparison.Ordinal))) is not null,
+            TimeSpan.FromSeconds(60));
 
         Assert.True(export is not null, $"no OTLP export with {Codex.Auth.Proxy.CodexAuthProxyTelemetry.RequestsInstrumentName} arrived; proxy stderr: {proxy.Stderr}");
         Assert.Equal("POST", export.Method);

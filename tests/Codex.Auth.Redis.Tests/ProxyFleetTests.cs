@@ -129,7 +129,7 @@ public sealed class ProxyFleetTests(RedisFixture redis) : IClassFixture<RedisFix
     private static async Task<int> ThroughExpiryAsync(HttpClient agent, string path)
     {
         int rejected = 0;
-        bool served = await Eventually.TrueAsync(
+        bool served = await RedisEventually.TrueAsync(
             async () =>
             {
                 HttpStatusCode status = await StatusAsync(agent, path);

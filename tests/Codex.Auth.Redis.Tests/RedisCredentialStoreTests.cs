@@ -329,14 +329,14 @@ public sealed class RedisCredentialStoreTests(RedisFixture redis) : IClassFixtur
         watch.Dispose();
         await writer.SaveAsync(Document("after").Item1);
         await unrelated.SaveAsync(Document("own").Item1);
-        Assert.True(await Eventually.TrueAsync(() => Volatile.Read(ref unrelatedCalls) == 1, Patience));
+        Assert.True(await RedisEventually.TrueAsync(() => Volatile.Read(ref unrelatedCalls) == 1, Patience));
         Assert.Equal(0, changed.CurrentCount);
     }
 
     private async Task WaitSubscribedAsync(string name)
     {
         RedisChannel channel = RedisChannel.Literal($"codex-auth:{{{name}}}:changed");
-        Assert.True(await Eventually.TrueAsync(async () => await redis.RawServer.SubscriptionSubscriberCountAsync(channel) >= 1, Patience));
+        Assert.True(await RedisEventually.TrueAsync(async () => await redis.RawServer.SubscriptionSubscriberCountAsync(channel) >= 1, Patience));
     }
 
     internal static (CodexAuthDocument, string[]) Document(string tag)

@@ -72,7 +72,7 @@ public sealed class RedisOutageTests
             var announced = new SemaphoreSlim(0);
             using IDisposable watch0 = stores[0].Watch(() => announced.Release());
             using IDisposable watch1 = stores[1].Watch(() => announced.Release());
-            Assert.True(await Eventually.TrueAsync(async () => await connections[0].GetServer(redis.EndPoint).SubscriptionSubscriberCountAsync(RedisChannel.Literal($"codex-auth:{{{name}}}:changed")) == 2, Patience));
+            Assert.True(await RedisEventually.TrueAsync(async () => await connections[0].GetServer(redis.EndPoint).SubscriptionSubscriberCountAsync(RedisChannel.Literal($"codex-auth:{{{name}}}:changed")) == 2, Patience));
             await connections[0].GetSubscriber().PublishAsync(RedisChannel.Literal($"codex-auth:{{{name}}}:changed"), "0");
             Assert.True(await announced.WaitAsync(Patience));
             Assert.True(await announced.WaitAsync(Patience));
@@ -91,7 +91,7 @@ public sealed class RedisOutageTests
             await redis.KillAsync();
             await AllSucceedAsync(clients);
             await redis.RestartAsync();
-            Assert.True(await Eventually.TrueAsync(() => connections.All(c => c.IsConnected), Patience));
+            Assert.True(await RedisEventually.TrueAsync(() => connections.All(c => c.IsConnected), Patience));
 
             // The next background attempt gets the lease: exactly one refresh, and both instances serve its token.
             time.Advance(TimeSpan.FromSeconds(11));
@@ -150,7 +150,7 @@ public sealed class RedisOutageTests
             redis.Resume();
         }
 
-        Assert.True(await Eventually.TrueAsync(() => connection.IsConnected, Patience));
+        Assert.True(await RedisEventually.TrueAsync(() => connection.IsConnected, Patience));
         Assert.Null(await RetryAsync(() => store.LoadAsync().AsTask()));
         await using IAsyncDisposable held = await store.AcquireRefreshLockAsync();
     }

@@ -2,37 +2,14 @@ using System.Runtime.CompilerServices;
 
 namespace Codex.Auth.Redis.Tests.Infrastructure;
 
-/// <summary>Waits for a condition without blocking a thread-pool thread (SpinWait would starve Redis continuations on two cores).</summary>
-internal static class Eventually
+/// <summary><see cref="Eventually"/> where a slow or reconnecting Redis server is not an answer yet.</summary>
+internal static class RedisEventually
 {
-    public static async Task<bool> TrueAsync(Func<Task<bool>> condition, TimeSpan patience)
-    {
-        DateTime deadline = DateTime.UtcNow + patience;
-        while (true)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return true;
-                }
-            }
-            catch (StackExchange.Redis.RedisException)
-            {
-                // A slow or reconnecting server is not an answer yet.
-            }
-
-            if (DateTime.UtcNow >= deadline)
-            {
-                return false;
-            }
-
-            await Task.Delay(20);
-        }
-    }
+    public static Task<bool> TrueAsync(Func<Task<bool>> condition, TimeSpan patience) =>
+        Eventually.TrueAsync(condition, patience, static ex => ex is StackExchange.Redis.RedisException);
 
     public static Task<bool> TrueAsync(Func<bool> condition, TimeSpan patience) =>
-        TrueAsync(() => Task.FromResult(condition()), patience);
+        Eventually.TrueAsync(condition, patience);
 }
 
 /// <summary>StackExchange.Redis completes commands on the worker pool; two cores start with two workers, so raise the floor for the test host.</summary>

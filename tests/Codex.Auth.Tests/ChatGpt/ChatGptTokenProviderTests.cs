@@ -215,21 +215,13 @@ public sealed class ChatGptTokenProviderTests : IAsyncLifetime
         _f.Server.TokenFaults.Clear();
         FakeSignIn again = _f.Server.SignIn(accountId: "acct_main");
         _f.WriteAuthJson(again.ToAuthJson(_f.Time.GetUtcNow()));
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         AuthHeaders? renewed = null;
-        while (renewed is null)
-        {
-            try
-            {
-                renewed = await provider.GetHeadersAsync();
-            }
-            catch (CodexAuthException ex) when (ex.Reason == expected && !deadline.IsCancellationRequested)
-            {
-                await Task.Yield();
-            }
-        }
+        Assert.True(await Eventually.TrueAsync(
+            async () => (renewed = await provider.GetHeadersAsync()) is not null,
+            TimeSpan.FromSeconds(30),
+            ex => ex is CodexAuthException { Reason: var reason } && reason == expected));
 
-        Assert.Equal("Bearer " + again.AccessToken, Authorization(renewed));
+        Assert.Equal("Bearer " + again.AccessToken, Authorization(renewed!));
         Assert.Single(_f.Server.RequestsTo("/oauth/token"));
     }
 
