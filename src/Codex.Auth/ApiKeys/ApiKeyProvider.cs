@@ -13,7 +13,7 @@ namespace Codex.Auth.ApiKeys;
 /// using var client = new HttpClient(new CodexAuthHandler(provider) { InnerHandler = new HttpClientHandler() });
 /// </code>
 /// </example>
-public sealed class ApiKeyProvider : IAuthProvider
+public sealed class ApiKeyProvider : IAuthProvider, Internal.IFixedAuthHeaders
 {
     private readonly ApiKeyProviderOptions _options;
     private readonly CodexEnvironment _environment;
@@ -74,8 +74,8 @@ public sealed class ApiKeyProvider : IAuthProvider
         return new ValueTask<AuthHeaders>(Resolve());
     }
 
-    /// <summary>The headers once the key is resolved (they never change afterwards), otherwise <see langword="null"/>.</summary>
-    internal AuthHeaders? ResolvedHeaders => _headers;
+    /// <inheritdoc />
+    AuthHeaders? Internal.IFixedAuthHeaders.ResolvedHeaders => _headers;
 
     /// <inheritdoc />
     public ValueTask<bool> RecoverAsync(AuthHeaders rejected, CancellationToken cancellationToken = default) => new(false);

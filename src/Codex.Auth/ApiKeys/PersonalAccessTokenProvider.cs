@@ -30,7 +30,7 @@ namespace Codex.Auth.ApiKeys;
 /// PersonalAccessTokenInfo me = await provider.GetIdentityAsync();
 /// </code>
 /// </example>
-public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
+public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable, Internal.IFixedAuthHeaders
 {
     /// <summary>The prefix of a personal access token.</summary>
     public const string TokenPrefix = "at-";
@@ -123,6 +123,9 @@ public sealed class PersonalAccessTokenProvider : IAuthProvider, IDisposable
         State? state = Volatile.Read(ref _state);
         return state is not null ? new ValueTask<AuthHeaders>(state.Headers) : GetHeadersSlowAsync(cancellationToken);
     }
+
+    /// <inheritdoc />
+    AuthHeaders? Internal.IFixedAuthHeaders.ResolvedHeaders => Volatile.Read(ref _state)?.Headers;
 
     /// <inheritdoc />
     /// <remarks>Always <see langword="false"/>: an HTTP 401 is returned to the caller.</remarks>

@@ -37,8 +37,8 @@ public sealed class CodexAuthHandler : DelegatingHandler
 {
     private readonly IAuthProvider _provider;
 
-    /// <summary><see cref="_provider"/> when it is an <see cref="ApiKeys.ApiKeyProvider"/> (sealed), for the direct read of its resolved headers.</summary>
-    private readonly ApiKeys.ApiKeyProvider? _apiKeyProvider;
+    /// <summary><see cref="_provider"/> when its headers never change once resolved (an API key, a personal access token).</summary>
+    private readonly Internal.IFixedAuthHeaders? _fixedHeaders;
     private readonly WorkspaceRouter? _router;
     private readonly object _redirectGate = new();
     private volatile bool _redirectsTakenOver;
@@ -102,7 +102,7 @@ public sealed class CodexAuthHandler : DelegatingHandler
         ArgumentNullException.ThrowIfNull(options);
         Internal.OptionsChecks.ThrowIfInvalid(CodexAuthHandlerOptionsValidator.Instance, options);
         _provider = provider;
-        _apiKeyProvider = provider as ApiKeys.ApiKeyProvider;
+        _fixedHeaders = provider as Internal.IFixedAuthHeaders;
         _router = router;
         var hosts = new List<string>();
         if (options.AllowProviderBaseUrlHost && provider.BaseUrl is { } baseUrl)
@@ -139,11 +139,10 @@ public sealed class CodexAuthHandler : DelegatingHandler
         CheckDestination(request.RequestUri);
         Task<HttpResponseMessage> responseTask;
 
-        // An API key, once resolved, is one immutable AuthHeaders: read it directly (what ApiKeyProvider.GetHeadersAsync returns),
-        // without the interface call and its ValueTask (~3 ns of a ~25 ns request). An API key is never recovered: no 401 path.
-        if (_apiKeyProvider?.ResolvedHeaders is { } apiKeyHeaders)
+        // Fixed headers (an API key, a personal access token) once resolved: read directly; they are never recovered, no 401 path.
+        if (_fixedHeaders?.ResolvedHeaders is { } fixedHeaders)
         {
-            apiKeyHeaders.ApplyTo(request.Headers);
+            fixedHeaders.ApplyTo(request.Headers);
             responseTask = base.SendAsync(request, cancellationToken);
         }
         else
