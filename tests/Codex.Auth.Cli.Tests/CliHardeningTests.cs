@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Codex.Auth.Testing;
 
 namespace Codex.Auth.Cli.Tests;
@@ -118,12 +117,7 @@ public sealed class CliHardeningTests : IDisposable
         }
 
         await proxy.WaitForStderrAsync("GET /api/accounts/deviceauth/usercode ->");
-        using (Process kill = Process.Start("kill", ["-TERM", proxy.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-
-        CliResult result = await proxy.WaitForExitAsync();
+        CliResult result = await proxy.TerminateAsync();
         Assert.Equal(0, result.ExitCode);
         foreach (string secret in secrets.Concat([host.AccessToken, host.RefreshToken]))
         {

@@ -213,10 +213,7 @@ public sealed class CliProcessTests : IAsyncLifetime
         using CliProcess cli = CliProcess.Start(_home.Path, ["login", "--device-auth", "--issuer", _issuer.Issuer.AbsoluteUri]);
         await cli.WaitForStderrAsync(FakeIssuer.UserCode);
 
-        using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", cli.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
+        cli.Signal("INT");
 
         CliResult result = await cli.WaitForExitAsync();
         Assert.Equal(130, result.ExitCode);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Security;
@@ -54,7 +53,7 @@ public sealed class CliProxyCommandTests : HostAndSandboxTest
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
         await proxy.WaitForStderrAsync("GET /backend-api/wham/accounts/check ->");
-        CliResult result = await StopAsync(proxy);
+        CliResult result = await proxy.TerminateAsync();
 
         Assert.Equal(0, result.ExitCode);
         Assert.DoesNotContain(host.AccessToken, result.All, StringComparison.Ordinal);
@@ -145,7 +144,7 @@ public sealed class CliProxyCommandTests : HostAndSandboxTest
     {
         (CliProcess proxy, Uri address) = await StartProxyAsync();
 
-        CliResult result = await StopAsync(proxy);
+        CliResult result = await proxy.TerminateAsync();
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal($"listening on {address}", result.Stdout.Trim());
@@ -175,7 +174,7 @@ public sealed class CliProxyCommandTests : HostAndSandboxTest
         Assert.False(without.IsSuccessStatusCode);
         Assert.Equal(HttpStatusCode.OK, with.StatusCode);
         Assert.Null(Assert.Single(Server.RequestsTo("/backend-api/codex/models")).Header("X-Codex-Auth-Proxy-Key"));
-        CliResult result = await StopAsync(proxy);
+        CliResult result = await proxy.TerminateAsync();
         Assert.DoesNotContain(key, result.All, StringComparison.Ordinal);
     }
 
@@ -349,16 +348,6 @@ public sealed class CliProxyCommandTests : HostAndSandboxTest
         return (JsonObject)JsonNode.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(b64)))!;
     }
 
-    private static async Task<CliResult> StopAsync(CliProcess proxy)
-    {
-        using (var kill = Process.Start("kill", ["-TERM", proxy.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-            Assert.Equal(0, kill.ExitCode);
-        }
-
-        return await proxy.WaitForExitAsync();
-    }
 
     private FakeSignIn SignInOnHost()
     {

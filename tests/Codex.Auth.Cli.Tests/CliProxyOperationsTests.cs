@@ -81,7 +81,7 @@ public sealed class CliProxyOperationsTests : IAsyncLifetime
             Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
         }
 
-        CliResult result = await StopAsync(proxy);
+        CliResult result = await proxy.TerminateAsync();
         Assert.Equal(0, result.ExitCode);
     }
 
@@ -109,7 +109,7 @@ public sealed class CliProxyOperationsTests : IAsyncLifetime
         Assert.DoesNotContain(host.AccessToken, text, StringComparison.Ordinal);
         Assert.Empty(_upstream.Paths);
         Assert.Empty(_server.RequestsTo("/.codex-auth/health"));
-        CliResult result = await StopAsync(proxy);
+        CliResult result = await proxy.TerminateAsync();
         Assert.Equal(0, result.ExitCode);
     }
 
@@ -196,7 +196,7 @@ public sealed class CliProxyOperationsTests : IAsyncLifetime
         using var reader = new StreamReader(await stream.Content.ReadAsStreamAsync());
         Assert.Equal("data: one", await reader.ReadLineAsync());
 
-        Signal(proxy, "TERM");
+        proxy.Signal("TERM");
         await WaitForStderrAsync(proxy, "proxy stopping");
         await ListenerClosedAsync(address); // while the stream is still open
         _upstream.ReleaseStream();
@@ -218,7 +218,7 @@ public sealed class CliProxyOperationsTests : IAsyncLifetime
         using var reader = new StreamReader(await stream.Content.ReadAsStreamAsync());
         Assert.Equal("data: one", await reader.ReadLineAsync());
 
-        Signal(proxy, "TERM");
+        proxy.Signal("TERM");
         CliResult result = await proxy.WaitForExitAsync(); // the upstream never finishes the stream
 
         Assert.Equal(0, result.ExitCode);
@@ -287,7 +287,7 @@ public sealed class CliProxyOperationsTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        CliResult result = await StopAsync(proxy);
+        CliResult result = await proxy.TerminateAsync();
 
         Assert.Equal(5, _upstream.Paths.Count(p => p == "/backend-api/codex/models"));
         Assert.DoesNotContain("/backend-api/codex/models", result.Stderr, StringComparison.Ordinal);
@@ -308,7 +308,7 @@ public sealed class CliProxyOperationsTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         await proxy.WaitForStderrAsync("/backend-api/codex/models");
 
-        CliResult result = await StopAsync(proxy);
+        CliResult result = await proxy.TerminateAsync();
 
         Assert.Equal(0, result.ExitCode);
         string[] lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -375,18 +375,7 @@ public sealed class CliProxyOperationsTests : IAsyncLifetime
         }
     }
 
-    private static void Signal(CliProcess proxy, string signal)
-    {
-        using var kill = Process.Start("kill", ["-" + signal, proxy.Id.ToString(CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
-        Assert.Equal(0, kill.ExitCode);
-    }
 
-    private static async Task<CliResult> StopAsync(CliProcess proxy)
-    {
-        Signal(proxy, "TERM");
-        return await proxy.WaitForExitAsync();
-    }
 
     private FakeSignIn SignInOnHost()
     {

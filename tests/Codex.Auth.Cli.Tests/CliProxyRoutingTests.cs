@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -77,12 +76,7 @@ public sealed class CliProxyRoutingTests : HostAndSandboxTest
             Assert.DoesNotContain(placeholderToken, string.Join("\n", seen.Headers.Values) + seen.Body, StringComparison.Ordinal);
         }
 
-        using (var kill = Process.Start("kill", ["-TERM", proxy.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-
-        CliResult stopped = await proxy.WaitForExitAsync();
+        CliResult stopped = await proxy.TerminateAsync();
         Assert.Equal(0, stopped.ExitCode);
         Assert.DoesNotContain(host.AccessToken, stopped.All, StringComparison.Ordinal);
     }

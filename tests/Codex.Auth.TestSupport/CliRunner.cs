@@ -196,14 +196,25 @@ public sealed class CliProcess : IDisposable
         }
     }
 
-    /// <summary>Sends SIGTERM and waits (bounded) for the exit; returns the exit code.</summary>
+    /// <summary>Sends the CLI a signal (<c>TERM</c>, <c>INT</c>, …) with kill(1), which must succeed.</summary>
+    public void Signal(string signal)
+    {
+        using Process kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    /// <summary>Sends SIGTERM and waits (bounded, as <see cref="WaitForExitAsync"/>) for the exit: its code and everything it wrote.</summary>
+    public Task<CliResult> TerminateAsync()
+    {
+        Signal("TERM");
+        return WaitForExitAsync();
+    }
+
+    /// <summary>Sends SIGTERM and waits at most <paramref name="patience"/> for the exit; returns the exit code.</summary>
     public async Task<int> StopAsync(TimeSpan patience)
     {
-        using (Process kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
-        {
-            await kill.WaitForExitAsync();
-        }
-
+        Signal("TERM");
         await _process.WaitForExitAsync().WaitAsync(patience);
         _process.WaitForExit(); // flushes the redirected streams
         return _process.ExitCode;
