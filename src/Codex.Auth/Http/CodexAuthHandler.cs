@@ -110,12 +110,10 @@ public sealed class CodexAuthHandler : DelegatingHandler
             hosts.Add(baseUrl.IdnHost);
         }
 
+        // Blank entries never get here: the validator above refuses them.
         foreach (string host in options.AllowedHosts)
         {
-            if (!string.IsNullOrWhiteSpace(host))
-            {
-                hosts.Add(host.Trim().TrimEnd('.'));
-            }
+            hosts.Add(host.Trim().TrimEnd('.'));
         }
 
         _allowedHosts = hosts.Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
