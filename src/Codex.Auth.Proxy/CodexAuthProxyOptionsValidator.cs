@@ -1,3 +1,4 @@
+using Codex.Auth.Internal;
 using Codex.Auth.Proxy.Internal;
 using Microsoft.Extensions.Options;
 
@@ -15,8 +16,8 @@ internal sealed class CodexAuthProxyOptionsValidator : IValidateOptions<CodexAut
     public ValidateOptionsResult Validate(string? name, CodexAuthProxyOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        List<string>? failures = null;
-        void Fail(string property, string problem) => (failures ??= []).Add($"{nameof(CodexAuthProxyOptions)}.{property} {problem}");
+        var checks = new OptionsChecks(nameof(CodexAuthProxyOptions));
+        void Fail(string property, string problem) => checks.Fail(property, problem);
 
         CheckUpstream(options.ChatGptUpstream, nameof(options.ChatGptUpstream), Fail);
         CheckUpstream(options.OpenAIUpstream, nameof(options.OpenAIUpstream), Fail);
@@ -26,11 +27,11 @@ internal sealed class CodexAuthProxyOptionsValidator : IValidateOptions<CodexAut
             Fail(nameof(options.AgentKey), "must be at least 16 characters without whitespace or control characters (for example `openssl rand -hex 32`).");
         }
 
-        NotNegative(options.UpstreamRejectionRecoveryInterval, nameof(options.UpstreamRejectionRecoveryInterval), Fail);
-        Positive(options.UpstreamActivityTimeout, nameof(options.UpstreamActivityTimeout), Fail);
-        Positive(options.UpstreamConnectTimeout, nameof(options.UpstreamConnectTimeout), Fail);
-        Positive(options.IdleTimeout, nameof(options.IdleTimeout), Fail);
-        NotNegative(options.DrainTimeout, nameof(options.DrainTimeout), Fail);
+        checks.NotNegative(options.UpstreamRejectionRecoveryInterval, nameof(options.UpstreamRejectionRecoveryInterval));
+        checks.Positive(options.UpstreamActivityTimeout, nameof(options.UpstreamActivityTimeout));
+        checks.Positive(options.UpstreamConnectTimeout, nameof(options.UpstreamConnectTimeout));
+        checks.Positive(options.IdleTimeout, nameof(options.IdleTimeout));
+        checks.NotNegative(options.DrainTimeout, nameof(options.DrainTimeout));
         if (options.MaxRequestBodySize <= 0)
         {
             Fail(nameof(options.MaxRequestBodySize), $"is {options.MaxRequestBodySize}; it must be positive.");
@@ -59,35 +60,12 @@ internal sealed class CodexAuthProxyOptionsValidator : IValidateOptions<CodexAut
             Fail("Tls", "with Mode = PemFiles needs both CertificatePemPath and KeyPemPath.");
         }
 
-        return failures is null ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        return checks.Result;
     }
 
     /// <summary>Throws what <c>ValidateOnStart</c> would throw for the same value.</summary>
     /// <exception cref="OptionsValidationException">An option is invalid.</exception>
-    public static void ThrowIfInvalid(CodexAuthProxyOptions options)
-    {
-        ValidateOptionsResult result = Instance.Validate(Options.DefaultName, options);
-        if (result.Failed)
-        {
-            throw new OptionsValidationException(Options.DefaultName, typeof(CodexAuthProxyOptions), result.Failures);
-        }
-    }
-
-    private static void Positive(TimeSpan value, string property, Action<string, string> fail)
-    {
-        if (value <= TimeSpan.Zero)
-        {
-            fail(property, $"is {value}; it must be positive.");
-        }
-    }
-
-    private static void NotNegative(TimeSpan value, string property, Action<string, string> fail)
-    {
-        if (value < TimeSpan.Zero)
-        {
-            fail(property, $"is {value}; it must not be negative.");
-        }
-    }
+    public static void ThrowIfInvalid(CodexAuthProxyOptions options) => OptionsChecks.ThrowIfInvalid(Instance, options);
 
     private static void CheckUpstream(Uri? upstream, string property, Action<string, string> fail)
     {

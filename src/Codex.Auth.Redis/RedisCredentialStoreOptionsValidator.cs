@@ -1,3 +1,4 @@
+using Codex.Auth.Internal;
 using Microsoft.Extensions.Options;
 
 namespace Codex.Auth.Redis;
@@ -13,8 +14,8 @@ internal sealed class RedisCredentialStoreOptionsValidator : IValidateOptions<Re
     public ValidateOptionsResult Validate(string? name, RedisCredentialStoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        List<string>? failures = null;
-        void Fail(string property, string problem) => (failures ??= []).Add($"{nameof(RedisCredentialStoreOptions)}.{property} {problem}");
+        var checks = new OptionsChecks(nameof(RedisCredentialStoreOptions));
+        void Fail(string property, string problem) => checks.Fail(property, problem);
 
         if (!RedisStoreAddress.IsValidName(options.Name))
         {
@@ -36,17 +37,10 @@ internal sealed class RedisCredentialStoreOptionsValidator : IValidateOptions<Re
             Fail(nameof(options.Database), $"is {options.Database}; it must be -1 (the connection's default) or a database number.");
         }
 
-        return failures is null ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        return checks.Result;
     }
 
     /// <summary>Throws what <c>ValidateOnStart</c> would throw for the same value.</summary>
     /// <exception cref="OptionsValidationException">An option is invalid.</exception>
-    public static void ThrowIfInvalid(RedisCredentialStoreOptions options)
-    {
-        ValidateOptionsResult result = Instance.Validate(Options.DefaultName, options);
-        if (result.Failed)
-        {
-            throw new OptionsValidationException(Options.DefaultName, typeof(RedisCredentialStoreOptions), result.Failures);
-        }
-    }
+    public static void ThrowIfInvalid(RedisCredentialStoreOptions options) => OptionsChecks.ThrowIfInvalid(Instance, options);
 }
